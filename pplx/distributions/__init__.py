@@ -1,0 +1,88 @@
+"""Distributions, constraints and bijectors for pplx.
+
+Example:
+    >>> import jax
+    >>> import pplx.distributions as dist
+    >>> d = dist.Normal(0.0, 1.0)
+    >>> d.sample(jax.random.key(0), (3,)).shape
+    (3,)
+"""
+
+from pplx.distributions import bijectors, constraints
+from pplx.distributions.base import Distribution, Expanded, Independent
+from pplx.distributions.biject import biject_to
+from pplx.distributions.bijectors import (
+    Affine,
+    Bijector,
+    Chain,
+    CholeskyOuter,
+    CorrCholeskyBijector,
+    Exp,
+    Identity,
+    IndependentBijector,
+    IntervalBijector,
+    LowerBound,
+    LowerCholeskyBijector,
+    Ordered,
+    Softplus,
+    StickBreaking,
+    UpperBound,
+)
+from pplx.distributions.continuous import (
+    Beta,
+    Cauchy,
+    Exponential,
+    Gamma,
+    HalfCauchy,
+    HalfNormal,
+    LogNormal,
+    Normal,
+    StudentT,
+    Uniform,
+)
+from pplx.distributions.discrete import Bernoulli, Binomial, Categorical, Poisson
+from pplx.distributions.improper import Flat, HalfFlat, ImproperUniform
+from pplx.distributions.multivariate import Dirichlet, MultivariateNormal
+
+__all__ = [
+    "constraints",
+    "bijectors",
+    "biject_to",
+    "Distribution",
+    "Independent",
+    "Expanded",
+    "Bijector",
+    "Identity",
+    "Exp",
+    "Softplus",
+    "Affine",
+    "IntervalBijector",
+    "LowerBound",
+    "UpperBound",
+    "StickBreaking",
+    "Ordered",
+    "LowerCholeskyBijector",
+    "CorrCholeskyBijector",
+    "CholeskyOuter",
+    "Chain",
+    "IndependentBijector",
+    "Normal",
+    "HalfNormal",
+    "Cauchy",
+    "HalfCauchy",
+    "StudentT",
+    "Exponential",
+    "Gamma",
+    "Beta",
+    "LogNormal",
+    "Uniform",
+    "Bernoulli",
+    "Binomial",
+    "Poisson",
+    "Categorical",
+    "Dirichlet",
+    "MultivariateNormal",
+    "ImproperUniform",
+    "Flat",
+    "HalfFlat",
+]

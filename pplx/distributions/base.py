@@ -1,0 +1,348 @@
+"""Distribution base class, ``Independent`` and ``Expanded``, and shared helpers.
+
+Shapes follow the usual split: a draw has shape
+``sample_shape + batch_shape + event_shape``; ``log_prob`` reduces the event
+dimensions and broadcasts the rest against ``batch_shape``.
+
+Example:
+    >>> import jax
+    >>> from pplx.distributions import Normal
+    >>> d = Normal(0.0, 1.0).expand((3,)).to_event(1)
+    >>> d.batch_shape, d.event_shape
+    ((), (3,))
+    >>> d.sample(jax.random.key(0), (2,)).shape
+    (2, 3)
+"""
+
+from __future__ import annotations
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pplx.distributions import constraints
+
+__all__ = ["Distribution", "Independent", "Expanded"]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def as_float(x):
+    """Convert to a floating array: floating inputs keep their dtype, others get
+    the default float dtype (float64 when ``jax_enable_x64`` is on)."""
+    x = jnp.asarray(x)
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        x = x.astype(jnp.result_type(float))
+    return x
+
+
+def promote(*params):
+    """Convert parameters to floats of one dtype and broadcast them together."""
+    arrays = [as_float(p) for p in params]
+    dtype = jnp.result_type(*arrays)
+    shape = jnp.broadcast_shapes(*(a.shape for a in arrays))
+    return tuple(jnp.broadcast_to(a.astype(dtype), shape) for a in arrays)
+
+
+def bcast(*xs):
+    """Broadcast arrays explicitly (the test suite forbids implicit rank promotion)."""
+    return jnp.broadcast_arrays(*(jnp.asarray(x) for x in xs))
+
+
+def sum_rightmost(x, n):
+    """Sum over the ``n`` rightmost axes of ``x``."""
+    return jnp.sum(x, axis=tuple(range(x.ndim - n, x.ndim))) if n > 0 else x
+
+
+def is_concrete(*xs):
+    """True when no argument is a tracer (so it may be inspected on the host)."""
+    return not any(isinstance(x, jax.core.Tracer) for x in xs)
+
+
+def check_param(dist_name, param_name, value, ok, requirement):
+    """Raise ``ValueError`` when a concrete parameter fails its requirement.
+
+    Args:
+        dist_name: the distribution's name, for the message.
+        param_name: the parameter's name.
+        value: the parameter (skipped when a tracer).
+        ok: boolean array (or a callable of ``value``), True where valid.
+        requirement: e.g. ``"must be positive"``.
+    """
+    if value is None or not is_concrete(value):
+        return
+    ok = ok(value) if callable(ok) else ok
+    if not is_concrete(ok):
+        return
+    ok = np.asarray(ok)
+    if ok.all():
+        return
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        got = f"{arr.item()!r}"
+    else:
+        index = tuple(int(i) for i in np.argwhere(~np.broadcast_to(ok, arr.shape))[0])
+        got = f"{arr[index].item()!r} at index {index}"
+    raise ValueError(f"{dist_name}: {param_name} {requirement}, got {got}")
+
+
+def check_positive(dist_name, **params):
+    for name, value in params.items():
+        check_param(dist_name, name, value, lambda v: v > 0, "must be positive")
+
+
+def check_probs(dist_name, probs):
+    check_param(
+        dist_name, "probs", probs, lambda p: (p >= 0) & (p <= 1), "must be in [0, 1]"
+    )
+
+
+def probs_logits(dist_name, probs, logits, *others):
+    """Resolve the ``probs``/``logits`` pair (exactly one given), broadcast with others."""
+    if (probs is None) == (logits is None):
+        raise ValueError(f"{dist_name}: give exactly one of probs or logits")
+    if probs is not None:
+        probs, *others = promote(probs, *others)
+        check_probs(dist_name, probs)
+        logits = jnp.log(probs) - jnp.log1p(-probs)
+        return probs, logits, True, others
+    logits, *others = promote(logits, *others)
+    return jax.nn.sigmoid(logits), logits, False, others
+
+
+def _broadcast_batch(value, event_ndim, batch_shape):
+    """Shape of ``log_prob(value)``: the value's batch part broadcast with ``batch_shape``."""
+    value_batch = jnp.shape(value)[: jnp.ndim(value) - event_ndim]
+    return jnp.broadcast_shapes(value_batch, tuple(batch_shape))
+
+
+# ------------------------------------------------------------------------ distribution
+
+
+class Distribution(eqx.Module):
+    """Base class of all distributions.
+
+    Subclasses set ``is_discrete``, implement ``batch_shape``, ``event_shape``,
+    ``support``, ``sample`` and either ``_log_prob`` (evaluated only at points inside
+    the support, so its gradients stay finite) or ``log_prob`` itself.
+    """
+
+    is_discrete = False
+
+    @property
+    def batch_shape(self):
+        raise NotImplementedError
+
+    @property
+    def event_shape(self):
+        return ()
+
+    @property
+    def support(self):
+        raise NotImplementedError
+
+    def shape(self, sample_shape=()):
+        """Shape of ``sample(key, sample_shape)``."""
+        return tuple(sample_shape) + tuple(self.batch_shape) + tuple(self.event_shape)
+
+    def _log_prob(self, value):
+        raise NotImplementedError
+
+    def log_prob(self, value):
+        """Log density (or mass) of ``value``; ``-inf`` outside the support.
+
+        Args:
+            value: an array whose rightmost dims match ``event_shape``.
+
+        Returns:
+            An array of shape ``broadcast(value batch shape, batch_shape)``.
+        """
+        value = jnp.asarray(value)
+        support = self.support
+        ok = support.check(value)
+        event_ndim = len(self.event_shape)
+        # Evaluate the density at a safe point where the value is outside the
+        # support (the double-where trick), so that gradients are not NaN.
+        ok_full = jnp.reshape(ok, ok.shape + (1,) * event_ndim)
+        ok_full, value_b, safe = bcast(ok_full, value, support.feasible_like(value))
+        safe_value = jnp.where(ok_full, value_b, safe.astype(value_b.dtype))
+        lp = self._log_prob(safe_value)
+        ok_b, lp = bcast(ok, lp)
+        return jnp.where(ok_b, lp, -jnp.inf)
+
+    def sample(self, key, sample_shape=()):
+        """Draw samples of shape ``sample_shape + batch_shape + event_shape``."""
+        raise NotImplementedError
+
+    @property
+    def mean(self):
+        raise NotImplementedError(f"{type(self).__name__} has no mean implemented")
+
+    @property
+    def variance(self):
+        raise NotImplementedError(f"{type(self).__name__} has no variance implemented")
+
+    def cdf(self, value):
+        raise NotImplementedError(f"{type(self).__name__} has no cdf implemented")
+
+    def icdf(self, q):
+        raise NotImplementedError(f"{type(self).__name__} has no icdf implemented")
+
+    def to_event(self, n=None):
+        """Reinterpret the ``n`` rightmost batch dims as event dims (all when None)."""
+        n = len(self.batch_shape) if n is None else int(n)
+        if n == 0:
+            return self
+        return Independent(self, n)
+
+    def expand(self, batch_shape):
+        """Broadcast the batch shape to ``batch_shape``."""
+        batch_shape = tuple(int(s) for s in batch_shape)
+        if batch_shape == tuple(self.batch_shape):
+            return self
+        return Expanded(self, batch_shape)
+
+
+class Independent(Distribution):
+    """Treat the ``reinterpreted`` rightmost batch dims of ``base`` as event dims.
+
+    Args:
+        base: a distribution.
+        reinterpreted: number of batch dims to move into the event.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx.distributions import Independent, Normal
+        >>> d = Independent(Normal(jnp.zeros(3), 1.0), 1)
+        >>> d.batch_shape, d.event_shape
+        ((), (3,))
+    """
+
+    base: Distribution
+    reinterpreted: int = eqx.field(static=True)
+
+    def __init__(self, base, reinterpreted):
+        reinterpreted = int(reinterpreted)
+        if not 0 <= reinterpreted <= len(base.batch_shape):
+            raise ValueError(
+                f"Independent: cannot move {reinterpreted} dims of batch shape "
+                f"{tuple(base.batch_shape)} into the event"
+            )
+        self.base = base
+        self.reinterpreted = reinterpreted
+
+    @property
+    def is_discrete(self):
+        return self.base.is_discrete
+
+    @property
+    def batch_shape(self):
+        shape = tuple(self.base.batch_shape)
+        return shape[: len(shape) - self.reinterpreted]
+
+    @property
+    def event_shape(self):
+        shape = tuple(self.base.batch_shape)
+        return shape[len(shape) - self.reinterpreted :] + tuple(self.base.event_shape)
+
+    @property
+    def support(self):
+        return constraints.independent(self.base.support, self.reinterpreted)
+
+    def log_prob(self, value):
+        return sum_rightmost(self.base.log_prob(value), self.reinterpreted)
+
+    def sample(self, key, sample_shape=()):
+        return self.base.sample(key, sample_shape)
+
+    @property
+    def mean(self):
+        return self.base.mean
+
+    @property
+    def variance(self):
+        return self.base.variance
+
+
+class Expanded(Distribution):
+    """``base`` with its batch shape broadcast to ``batch_shape``.
+
+    Example:
+        >>> import jax
+        >>> from pplx.distributions import Normal
+        >>> Normal(0.0, 1.0).expand((2, 3)).sample(jax.random.key(0)).shape
+        (2, 3)
+    """
+
+    base: Distribution
+    expanded_shape: tuple = eqx.field(static=True)
+
+    def __init__(self, base, batch_shape):
+        batch_shape = tuple(int(s) for s in batch_shape)
+        base_shape = tuple(base.batch_shape)
+        try:
+            target = jnp.broadcast_shapes(base_shape, batch_shape)
+        except ValueError:
+            target = None
+        if target != batch_shape:
+            raise ValueError(
+                f"{type(base).__name__}: cannot expand batch shape {base_shape} "
+                f"to {batch_shape}"
+            )
+        self.base = base
+        self.expanded_shape = batch_shape
+
+    @property
+    def is_discrete(self):
+        return self.base.is_discrete
+
+    @property
+    def batch_shape(self):
+        return self.expanded_shape
+
+    @property
+    def event_shape(self):
+        return tuple(self.base.event_shape)
+
+    @property
+    def support(self):
+        return self.base.support
+
+    def log_prob(self, value):
+        lp = self.base.log_prob(value)
+        shape = _broadcast_batch(value, len(self.event_shape), self.batch_shape)
+        return jnp.broadcast_to(lp, shape)
+
+    def sample(self, key, sample_shape=()):
+        sample_shape = tuple(sample_shape)
+        new = self.expanded_shape
+        old = (1,) * (len(new) - len(self.base.batch_shape)) + tuple(self.base.batch_shape)
+        grown = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a == 1 and b != 1]
+        extra = tuple(new[i] for i in grown)
+        x = self.base.sample(key, sample_shape + extra)
+        event = tuple(self.event_shape)
+        x = jnp.reshape(x, sample_shape + extra + old + event)
+        # Swap each grown axis into the size-1 slot of the batch dim it replaces.
+        perm = list(range(x.ndim))
+        ns, ne = len(sample_shape), len(extra)
+        for j, i in enumerate(grown):
+            perm[ns + j], perm[ns + ne + i] = perm[ns + ne + i], perm[ns + j]
+        x = jnp.transpose(x, perm)
+        return jnp.reshape(x, sample_shape + new + event)
+
+    @property
+    def mean(self):
+        return jnp.broadcast_to(self.base.mean, self.shape())
+
+    @property
+    def variance(self):
+        return jnp.broadcast_to(self.base.variance, self.shape())
+
+
+def log_normalizer_gaussian(dtype):
+    """``0.5 * log(2 pi)`` in ``dtype``."""
+    return jnp.asarray(0.5 * math.log(2 * math.pi), dtype)

@@ -1,0 +1,68 @@
+"""``biject_to``: the bijector from unconstrained space onto a constraint.
+
+Example:
+    >>> import jax.numpy as jnp
+    >>> from pplx.distributions import biject_to, constraints
+    >>> b = biject_to(constraints.interval(0.0, 2.0))
+    >>> float(b.forward(jnp.array(0.0)))
+    1.0
+"""
+
+from __future__ import annotations
+
+from pplx.distributions import bijectors as b
+from pplx.distributions import constraints as c
+
+__all__ = ["biject_to"]
+
+
+def _greater_than(con):
+    return b.Exp() if con.name == "positive" else b.LowerBound(con.lower)
+
+
+def _greater_than_eq(con):
+    return b.Exp() if con.name == "nonnegative" else b.LowerBound(con.lower)
+
+
+def _independent(con):
+    return b.IndependentBijector(biject_to(con.base), con.reinterpreted)
+
+
+_RULES = {
+    c.Real: lambda con: b.Identity(),
+    c.Independent: _independent,
+    c.GreaterThan: _greater_than,
+    c.GreaterThanEq: _greater_than_eq,
+    c.LessThan: lambda con: b.UpperBound(con.upper),
+    c.Interval: lambda con: b.IntervalBijector(con.lower, con.upper),
+    c.Simplex: lambda con: b.StickBreaking(),
+    c.OrderedVector: lambda con: b.Ordered(),
+    c.PositiveOrderedVector: lambda con: b.Chain([b.Ordered(), b.Exp()]),
+    c.LowerCholesky: lambda con: b.LowerCholeskyBijector(),
+    c.CorrCholesky: lambda con: b.CorrCholeskyBijector(),
+    c.PositiveDefinite: lambda con: b.Chain([b.LowerCholeskyBijector(), b.CholeskyOuter()]),
+    c.CorrMatrix: lambda con: b.Chain([b.CorrCholeskyBijector(), b.CholeskyOuter(corr=True)]),
+}
+
+
+def biject_to(constraint):
+    """Return a bijector from unconstrained reals onto ``constraint``.
+
+    Args:
+        constraint: a continuous ``Constraint`` instance.
+
+    Returns:
+        A ``Bijector`` whose ``forward`` lands inside the constraint.
+
+    Raises:
+        TypeError: for discrete constraints or constraints without a rule.
+    """
+    if constraint.is_discrete:
+        raise TypeError(
+            f"no bijector for discrete support {constraint.name!r}; "
+            "integer latent sites need a Gibbs/Metropolis step"
+        )
+    rule = _RULES.get(type(constraint))
+    if rule is None:
+        raise TypeError(f"no bijector registered for constraint {constraint.name!r}")
+    return rule(constraint)

@@ -1,0 +1,446 @@
+"""Bijectors: smooth invertible maps from unconstrained space onto supports.
+
+A bijector implements ``forward_and_log_det`` and ``inverse_and_log_det``; the
+log-determinant is log|det J| of that direction, summed over the bijector's
+event dimensions, so its shape is the batch part of the input. ``forward``,
+``inverse`` and the static shape maps are derived from them.
+
+Example:
+    >>> import jax.numpy as jnp
+    >>> from pplx.distributions.bijectors import Exp
+    >>> y, log_det = Exp().forward_and_log_det(jnp.array(0.0))
+    >>> float(y), float(log_det)
+    (1.0, 0.0)
+"""
+
+from __future__ import annotations
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+__all__ = [
+    "Bijector",
+    "Identity",
+    "Exp",
+    "Softplus",
+    "Affine",
+    "IntervalBijector",
+    "LowerBound",
+    "UpperBound",
+    "StickBreaking",
+    "Ordered",
+    "LowerCholeskyBijector",
+    "CorrCholeskyBijector",
+    "CholeskyOuter",
+    "Chain",
+    "IndependentBijector",
+]
+
+
+def _sum_rightmost(x, n):
+    return jnp.sum(x, axis=tuple(range(x.ndim - n, x.ndim))) if n > 0 else x
+
+
+def _bcast(*xs):
+    return jnp.broadcast_arrays(*(jnp.asarray(x) for x in xs))
+
+
+class Bijector(eqx.Module):
+    """Base class: subclasses implement the two ``*_and_log_det`` methods."""
+
+    def forward_and_log_det(self, x):
+        """Map unconstrained ``x`` to ``(y, log|det dy/dx|)``."""
+        raise NotImplementedError
+
+    def inverse_and_log_det(self, y):
+        """Map constrained ``y`` to ``(x, log|det dx/dy|)``."""
+        raise NotImplementedError
+
+    def forward(self, x):
+        """Map unconstrained ``x`` to the constrained space."""
+        return self.forward_and_log_det(x)[0]
+
+    def inverse(self, y):
+        """Map constrained ``y`` back to unconstrained space."""
+        return self.inverse_and_log_det(y)[0]
+
+    def forward_shape(self, shape):
+        """Shape of ``forward(x)`` for ``x`` of shape ``shape``."""
+        return tuple(shape)
+
+    def inverse_shape(self, shape):
+        """Shape of ``inverse(y)`` for ``y`` of shape ``shape``."""
+        return tuple(shape)
+
+
+class Identity(Bijector):
+    """The identity map (support: real)."""
+
+    def forward_and_log_det(self, x):
+        x = jnp.asarray(x)
+        return x, jnp.zeros_like(x)
+
+    def inverse_and_log_det(self, y):
+        y = jnp.asarray(y)
+        return y, jnp.zeros_like(y)
+
+
+class Exp(Bijector):
+    """``y = exp(x)`` (support: positive)."""
+
+    def forward_and_log_det(self, x):
+        x = jnp.asarray(x)
+        return jnp.exp(x), x
+
+    def inverse_and_log_det(self, y):
+        x = jnp.log(y)
+        return x, -x
+
+
+class Softplus(Bijector):
+    """``y = log(1 + exp(x))`` (support: positive), gentler than ``Exp`` in the tail."""
+
+    def forward_and_log_det(self, x):
+        x = jnp.asarray(x)
+        return jax.nn.softplus(x), jax.nn.log_sigmoid(x)
+
+    def inverse_and_log_det(self, y):
+        y = jnp.asarray(y)
+        # softplus^{-1}(y) = y + log(-expm1(-y)), stable for small and large y.
+        x = y + jnp.log(-jnp.expm1(-y))
+        return x, -jax.nn.log_sigmoid(x)
+
+
+class Affine(Bijector):
+    """``y = loc + scale * x`` elementwise; ``scale`` must be nonzero."""
+
+    loc: jax.Array
+    scale: jax.Array
+
+    def __init__(self, loc=0.0, scale=1.0):
+        self.loc = jnp.asarray(loc)
+        self.scale = jnp.asarray(scale)
+
+    def forward_and_log_det(self, x):
+        x, loc, scale = _bcast(x, self.loc, self.scale)
+        return loc + scale * x, jnp.log(jnp.abs(scale))
+
+    def inverse_and_log_det(self, y):
+        y, loc, scale = _bcast(y, self.loc, self.scale)
+        return (y - loc) / scale, -jnp.log(jnp.abs(scale))
+
+
+class IntervalBijector(Bijector):
+    """``y = lower + (upper - lower) * sigmoid(x)`` (support: interval).
+
+    The bounds may be arrays (broadcasting with ``x``) or tracers, e.g. a bound that
+    depends on another parameter.
+    """
+
+    lower: jax.Array
+    upper: jax.Array
+
+    def __init__(self, lower, upper):
+        self.lower = jnp.asarray(lower)
+        self.upper = jnp.asarray(upper)
+
+    def forward_and_log_det(self, x):
+        x, lower, upper = _bcast(x, self.lower, self.upper)
+        width = upper - lower
+        y = lower + width * jax.nn.sigmoid(x)
+        # Keep y inside [lower, upper] when rounding pushes it out.
+        y = jnp.clip(y, lower, upper)
+        log_det = jnp.log(width) + jax.nn.log_sigmoid(x) + jax.nn.log_sigmoid(-x)
+        return y, log_det
+
+    def inverse_and_log_det(self, y):
+        y, lower, upper = _bcast(y, self.lower, self.upper)
+        width = upper - lower
+        log_p = jnp.log(y - lower) - jnp.log(width)
+        log_1mp = jnp.log(upper - y) - jnp.log(width)
+        x = log_p - log_1mp
+        return x, -(jnp.log(width) + log_p + log_1mp)
+
+
+class LowerBound(Bijector):
+    """``y = lower + exp(x)`` (support: greater_than(lower))."""
+
+    lower: jax.Array
+
+    def __init__(self, lower):
+        self.lower = jnp.asarray(lower)
+
+    def forward_and_log_det(self, x):
+        x, lower = _bcast(x, self.lower)
+        return lower + jnp.exp(x), x
+
+    def inverse_and_log_det(self, y):
+        y, lower = _bcast(y, self.lower)
+        x = jnp.log(y - lower)
+        return x, -x
+
+
+class UpperBound(Bijector):
+    """``y = upper - exp(x)`` (support: less_than(upper))."""
+
+    upper: jax.Array
+
+    def __init__(self, upper):
+        self.upper = jnp.asarray(upper)
+
+    def forward_and_log_det(self, x):
+        x, upper = _bcast(x, self.upper)
+        return upper - jnp.exp(x), x
+
+    def inverse_and_log_det(self, y):
+        y, upper = _bcast(y, self.upper)
+        x = jnp.log(upper - y)
+        return x, -x
+
+
+def _exclusive_cumsum(x, axis=-1):
+    return jnp.cumsum(x, axis=axis) - x
+
+
+class StickBreaking(Bijector):
+    """Map ``(..., K-1)`` reals onto the ``K``-simplex (support: simplex).
+
+    Each coordinate takes a sigmoid fraction of the stick left over; the offset
+    ``log(K-1-i)`` makes ``x = 0`` map to the uniform vector. Everything is done in
+    log space so that long sticks do not underflow.
+    """
+
+    def _offsets(self, k_minus_1, dtype):
+        return jnp.log(jnp.arange(k_minus_1, 0, -1, dtype=dtype))
+
+    def forward_and_log_det(self, x):
+        x = jnp.asarray(x)
+        t = x - self._offsets(x.shape[-1], x.dtype)
+        log_z = jax.nn.log_sigmoid(t)
+        log_1mz = jax.nn.log_sigmoid(-t)
+        log_rest = _exclusive_cumsum(log_1mz)
+        y_head = jnp.exp(log_z + log_rest)
+        y_last = jnp.exp(jnp.sum(log_1mz, axis=-1, keepdims=True))
+        log_det = jnp.sum(log_z + log_1mz + log_rest, axis=-1)
+        return jnp.concatenate([y_head, y_last], axis=-1), log_det
+
+    def inverse_and_log_det(self, y):
+        y = jnp.asarray(y)
+        # What is left of the stick before coordinate i: a reverse cumulative sum is
+        # more accurate than 1 - cumsum.
+        rest = jnp.flip(jnp.cumsum(jnp.flip(y, -1), axis=-1), -1)[..., :-1]
+        y_head = y[..., :-1]
+        log_z = jnp.log(y_head) - jnp.log(rest)
+        log_1mz = jnp.log(rest - y_head) - jnp.log(rest)
+        x = log_z - log_1mz + self._offsets(y.shape[-1] - 1, y.dtype)
+        log_det = -jnp.sum(log_z + log_1mz + jnp.log(rest), axis=-1)
+        return x, log_det
+
+    def forward_shape(self, shape):
+        return tuple(shape[:-1]) + (shape[-1] + 1,)
+
+    def inverse_shape(self, shape):
+        return tuple(shape[:-1]) + (shape[-1] - 1,)
+
+
+class Ordered(Bijector):
+    """``y[0] = x[0]``, ``y[i] = y[i-1] + exp(x[i])`` (support: ordered_vector)."""
+
+    def forward_and_log_det(self, x):
+        x = jnp.asarray(x)
+        steps = jnp.concatenate([x[..., :1], jnp.exp(x[..., 1:])], axis=-1)
+        return jnp.cumsum(steps, axis=-1), jnp.sum(x[..., 1:], axis=-1)
+
+    def inverse_and_log_det(self, y):
+        y = jnp.asarray(y)
+        logs = jnp.log(y[..., 1:] - y[..., :-1])
+        x = jnp.concatenate([y[..., :1], logs], axis=-1)
+        return x, -jnp.sum(logs, axis=-1)
+
+
+def _tril_size_to_n(m, diagonal):
+    """Matrix size n from the number m of (strictly, if not diagonal) lower entries."""
+    n = (math.isqrt(8 * m + 1) - 1) // 2 + (0 if diagonal else 1)
+    expected = n * (n + 1) // 2 if diagonal else n * (n - 1) // 2
+    if expected != m:
+        raise ValueError(f"{m} is not a triangular number of entries")
+    return n
+
+
+def _fill_tril(x, n, offset):
+    """Place the last axis of ``x`` into the lower triangle (``offset`` 0 or -1)."""
+    rows, cols = jnp.tril_indices(n, offset)
+    out = jnp.zeros(x.shape[:-1] + (n, n), x.dtype)
+    return out.at[..., rows, cols].set(x)
+
+
+def _read_tril(y, offset):
+    rows, cols = jnp.tril_indices(y.shape[-1], offset)
+    return y[..., rows, cols]
+
+
+class LowerCholeskyBijector(Bijector):
+    """Vector of ``n(n+1)/2`` reals -> lower-triangular matrix, exp on the diagonal."""
+
+    def forward_and_log_det(self, x):
+        x = jnp.asarray(x)
+        n = _tril_size_to_n(x.shape[-1], True)
+        raw = _fill_tril(x, n, 0)
+        diag = jnp.diagonal(raw, axis1=-2, axis2=-1)
+        eye = jnp.eye(n, dtype=bool)
+        y = jnp.where(eye, jnp.exp(raw), raw)
+        return y, jnp.sum(diag, axis=-1)
+
+    def inverse_and_log_det(self, y):
+        y = jnp.asarray(y)
+        n = y.shape[-1]
+        eye = jnp.eye(n, dtype=bool)
+        log_diag = jnp.log(jnp.diagonal(y, axis1=-2, axis2=-1))
+        raw = jnp.where(eye, jnp.log(jnp.where(eye, y, 1.0)), y)
+        return _read_tril(raw, 0), -jnp.sum(log_diag, axis=-1)
+
+    def forward_shape(self, shape):
+        n = _tril_size_to_n(shape[-1], True)
+        return tuple(shape[:-1]) + (n, n)
+
+    def inverse_shape(self, shape):
+        n = shape[-1]
+        return tuple(shape[:-2]) + (n * (n + 1) // 2,)
+
+
+class CorrCholeskyBijector(Bijector):
+    """Vector of ``n(n-1)/2`` reals -> Cholesky factor of a correlation matrix.
+
+    ``tanh`` gives partial correlations ``z`` in (-1, 1); row ``i`` then breaks the
+    unit-length stick: ``L[i, j] = z[i, j] * sqrt(1 - sum_{k<j} L[i, k]^2)``. The
+    log-determinant is with respect to the strictly lower entries of ``L`` (the
+    diagonal is determined by them).
+    """
+
+    def forward_and_log_det(self, x):
+        x = jnp.asarray(x)
+        n = _tril_size_to_n(x.shape[-1], False)
+        z = _fill_tril(jnp.tanh(x), n, -1)
+        # 1 - sum_{k<j} L[i,k]^2 = prod_{k<j} (1 - z[i,k]^2), in log space.
+        log_1mz2 = jnp.log1p(-(z**2))
+        log_rest = _exclusive_cumsum(log_1mz2)
+        eye = jnp.eye(n, dtype=z.dtype)
+        y = (z + eye) * jnp.exp(0.5 * log_rest)
+        y = jnp.tril(y)
+        strict = jnp.tril(jnp.ones((n, n), dtype=bool), -1)
+        terms = jnp.where(strict, log_1mz2 + 0.5 * log_rest, 0.0)
+        return y, jnp.sum(terms, axis=(-2, -1))
+
+    def inverse_and_log_det(self, y):
+        y = jnp.asarray(y)
+        n = y.shape[-1]
+        strict = jnp.tril(jnp.ones((n, n), dtype=bool), -1)
+        rest = 1.0 - _exclusive_cumsum(jnp.where(strict, y**2, 0.0))
+        rest = jnp.where(strict, rest, 1.0)
+        z = jnp.where(strict, y, 0.0) / jnp.sqrt(rest)
+        x = jnp.arctanh(_read_tril(z, -1))
+        log_1mz2 = jnp.log1p(-(z**2))
+        terms = jnp.where(strict, log_1mz2 + 0.5 * jnp.log(rest), 0.0)
+        return x, -jnp.sum(terms, axis=(-2, -1))
+
+    def forward_shape(self, shape):
+        n = _tril_size_to_n(shape[-1], False)
+        return tuple(shape[:-1]) + (n, n)
+
+    def inverse_shape(self, shape):
+        n = shape[-1]
+        return tuple(shape[:-2]) + (n * (n - 1) // 2,)
+
+
+class CholeskyOuter(Bijector):
+    """``L -> L @ L.T`` from lower Cholesky factors to positive definite matrices.
+
+    The log-determinant is with respect to the lower-triangular entries on both
+    sides: ``n log 2 + sum_i (n - i) log L[i, i]`` (``i`` from 0). With
+    ``corr=True`` (unit-diagonal factors to correlation matrices) it is with respect
+    to the strictly lower entries: ``sum_i (n - 1 - i) log L[i, i]``.
+    """
+
+    corr: bool = eqx.field(static=True, default=False)
+
+    def _log_det(self, chol):
+        n = chol.shape[-1]
+        log_diag = jnp.log(jnp.diagonal(chol, axis1=-2, axis2=-1))
+        if self.corr:
+            powers = jnp.arange(n - 1, -1, -1, dtype=chol.dtype)
+            return jnp.sum(powers * log_diag, axis=-1)
+        powers = jnp.arange(n, 0, -1, dtype=chol.dtype)
+        return n * math.log(2.0) + jnp.sum(powers * log_diag, axis=-1)
+
+    def forward_and_log_det(self, x):
+        x = jnp.asarray(x)
+        y = x @ jnp.swapaxes(x, -1, -2)
+        return y, self._log_det(x)
+
+    def inverse_and_log_det(self, y):
+        x = jnp.linalg.cholesky(y)
+        return x, -self._log_det(x)
+
+
+class Chain(Bijector):
+    """Apply ``bijectors[0]`` first, then ``bijectors[1]``, and so on."""
+
+    bijectors: tuple
+
+    def __init__(self, bijectors):
+        self.bijectors = tuple(bijectors)
+
+    @staticmethod
+    def _total(log_dets):
+        # Each part sums over its own event dims; the chain's batch rank is the
+        # smallest rank among them, so the others are summed down to it.
+        rank = min(ld.ndim for ld in log_dets)
+        return sum(_sum_rightmost(ld, ld.ndim - rank) for ld in log_dets)
+
+    def forward_and_log_det(self, x):
+        log_dets = []
+        for b in self.bijectors:
+            x, ld = b.forward_and_log_det(x)
+            log_dets.append(ld)
+        return x, self._total(log_dets)
+
+    def inverse_and_log_det(self, y):
+        log_dets = []
+        for b in reversed(self.bijectors):
+            y, ld = b.inverse_and_log_det(y)
+            log_dets.append(ld)
+        return y, self._total(log_dets)
+
+    def forward_shape(self, shape):
+        for b in self.bijectors:
+            shape = b.forward_shape(shape)
+        return tuple(shape)
+
+    def inverse_shape(self, shape):
+        for b in reversed(self.bijectors):
+            shape = b.inverse_shape(shape)
+        return tuple(shape)
+
+
+class IndependentBijector(Bijector):
+    """Sum the log-determinant of ``base`` over ``reinterpreted`` more dimensions."""
+
+    base: Bijector
+    reinterpreted: int = eqx.field(static=True)
+
+    def forward_and_log_det(self, x):
+        y, ld = self.base.forward_and_log_det(x)
+        return y, _sum_rightmost(ld, self.reinterpreted)
+
+    def inverse_and_log_det(self, y):
+        x, ld = self.base.inverse_and_log_det(y)
+        return x, _sum_rightmost(ld, self.reinterpreted)
+
+    def forward_shape(self, shape):
+        return self.base.forward_shape(shape)
+
+    def inverse_shape(self, shape):
+        return self.base.inverse_shape(shape)

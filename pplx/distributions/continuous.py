@@ -1,0 +1,554 @@
+"""Univariate continuous distributions: the core families.
+
+Every family broadcasts its parameters at construction; ``batch_shape`` is their
+broadcast shape. Parameters that are concrete are validated on the host.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+from jax.scipy import special as jss
+
+from pplx.distributions import constraints
+from pplx.distributions.base import (
+    Distribution,
+    bcast,
+    check_param,
+    check_positive,
+    promote,
+)
+
+__all__ = [
+    "Normal",
+    "HalfNormal",
+    "Cauchy",
+    "HalfCauchy",
+    "StudentT",
+    "Exponential",
+    "Gamma",
+    "Beta",
+    "LogNormal",
+    "Uniform",
+]
+
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def expand_to(shape, *params):
+    """Broadcast parameters to a full sample shape."""
+    return tuple(jnp.broadcast_to(p, shape) for p in params)
+
+
+def _std_normal_lp(z):
+    return -0.5 * z**2 - _HALF_LOG_2PI
+
+
+class Normal(Distribution):
+    """Normal distribution with mean ``loc`` and standard deviation ``scale``.
+
+    Args:
+        loc: mean.
+        scale: standard deviation, positive.
+
+    Example:
+        >>> from pplx.distributions import Normal
+        >>> round(float(Normal(0.0, 1.0).log_prob(0.0)), 4)
+        -0.9189
+    """
+
+    loc: jax.Array
+    scale: jax.Array
+
+    def __init__(self, loc=0.0, scale=1.0):
+        self.loc, self.scale = promote(loc, scale)
+        check_positive("Normal", scale=self.scale)
+
+    @property
+    def batch_shape(self):
+        return self.loc.shape
+
+    @property
+    def support(self):
+        return constraints.real
+
+    def _log_prob(self, value):
+        value, loc, scale = bcast(value, self.loc, self.scale)
+        return _std_normal_lp((value - loc) / scale) - jnp.log(scale)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        loc, scale = expand_to(shape, self.loc, self.scale)
+        return loc + scale * jax.random.normal(key, shape, loc.dtype)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        return self.scale**2
+
+    def cdf(self, value):
+        value, loc, scale = bcast(value, self.loc, self.scale)
+        return jss.ndtr((value - loc) / scale)
+
+    def icdf(self, q):
+        q, loc, scale = bcast(q, self.loc, self.scale)
+        return loc + scale * jss.ndtri(q)
+
+
+class HalfNormal(Distribution):
+    """Normal(0, scale) folded onto the nonnegative reals.
+
+    Example:
+        >>> from pplx.distributions import HalfNormal
+        >>> round(float(HalfNormal(1.0).log_prob(0.0)), 4)
+        -0.2258
+    """
+
+    scale: jax.Array
+
+    def __init__(self, scale=1.0):
+        (self.scale,) = promote(scale)
+        check_positive("HalfNormal", scale=self.scale)
+
+    @property
+    def batch_shape(self):
+        return self.scale.shape
+
+    @property
+    def support(self):
+        return constraints.nonnegative
+
+    def _log_prob(self, value):
+        value, scale = bcast(value, self.scale)
+        return math.log(2.0) + _std_normal_lp(value / scale) - jnp.log(scale)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        (scale,) = expand_to(shape, self.scale)
+        return scale * jnp.abs(jax.random.normal(key, shape, scale.dtype))
+
+    @property
+    def mean(self):
+        return self.scale * math.sqrt(2.0 / math.pi)
+
+    @property
+    def variance(self):
+        return self.scale**2 * (1.0 - 2.0 / math.pi)
+
+    def cdf(self, value):
+        value, scale = bcast(value, self.scale)
+        return jss.erf(value / (scale * math.sqrt(2.0)))
+
+    def icdf(self, q):
+        q, scale = bcast(q, self.scale)
+        return scale * jss.ndtri(0.5 + 0.5 * q)
+
+
+class Cauchy(Distribution):
+    """Cauchy distribution with location ``loc`` and scale ``scale``.
+
+    Example:
+        >>> from pplx.distributions import Cauchy
+        >>> round(float(Cauchy(0.0, 1.0).log_prob(0.0)), 4)
+        -1.1447
+    """
+
+    loc: jax.Array
+    scale: jax.Array
+
+    def __init__(self, loc=0.0, scale=1.0):
+        self.loc, self.scale = promote(loc, scale)
+        check_positive("Cauchy", scale=self.scale)
+
+    @property
+    def batch_shape(self):
+        return self.loc.shape
+
+    @property
+    def support(self):
+        return constraints.real
+
+    def _log_prob(self, value):
+        value, loc, scale = bcast(value, self.loc, self.scale)
+        z = (value - loc) / scale
+        return -math.log(math.pi) - jnp.log(scale) - jnp.log1p(z**2)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        loc, scale = expand_to(shape, self.loc, self.scale)
+        return loc + scale * jax.random.cauchy(key, shape, loc.dtype)
+
+    @property
+    def mean(self):
+        return jnp.full(self.batch_shape, jnp.nan, self.loc.dtype)
+
+    @property
+    def variance(self):
+        return jnp.full(self.batch_shape, jnp.inf, self.loc.dtype)
+
+    def cdf(self, value):
+        value, loc, scale = bcast(value, self.loc, self.scale)
+        return 0.5 + jnp.arctan((value - loc) / scale) / math.pi
+
+    def icdf(self, q):
+        q, loc, scale = bcast(q, self.loc, self.scale)
+        return loc + scale * jnp.tan(math.pi * (q - 0.5))
+
+
+class HalfCauchy(Distribution):
+    """Cauchy(0, scale) folded onto the nonnegative reals.
+
+    Example:
+        >>> from pplx.distributions import HalfCauchy
+        >>> round(float(HalfCauchy(1.0).log_prob(0.0)), 4)
+        -0.4516
+    """
+
+    scale: jax.Array
+
+    def __init__(self, scale=1.0):
+        (self.scale,) = promote(scale)
+        check_positive("HalfCauchy", scale=self.scale)
+
+    @property
+    def batch_shape(self):
+        return self.scale.shape
+
+    @property
+    def support(self):
+        return constraints.nonnegative
+
+    def _log_prob(self, value):
+        value, scale = bcast(value, self.scale)
+        z = value / scale
+        return math.log(2.0 / math.pi) - jnp.log(scale) - jnp.log1p(z**2)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        (scale,) = expand_to(shape, self.scale)
+        return scale * jnp.abs(jax.random.cauchy(key, shape, scale.dtype))
+
+    @property
+    def mean(self):
+        return jnp.full(self.batch_shape, jnp.inf, self.scale.dtype)
+
+    @property
+    def variance(self):
+        return jnp.full(self.batch_shape, jnp.inf, self.scale.dtype)
+
+    def cdf(self, value):
+        value, scale = bcast(value, self.scale)
+        return 2.0 * jnp.arctan(value / scale) / math.pi
+
+    def icdf(self, q):
+        q, scale = bcast(q, self.scale)
+        return scale * jnp.tan(0.5 * math.pi * q)
+
+
+def student_t_log_prob(df, z):
+    """Log density of a standard Student-t at ``z`` (without the scale term)."""
+    return (
+        jss.gammaln(0.5 * (df + 1.0))
+        - jss.gammaln(0.5 * df)
+        - 0.5 * jnp.log(df * math.pi)
+        - 0.5 * (df + 1.0) * jnp.log1p(z**2 / df)
+    )
+
+
+class StudentT(Distribution):
+    """Student-t distribution with ``df`` degrees of freedom, location and scale.
+
+    Example:
+        >>> from pplx.distributions import StudentT
+        >>> round(float(StudentT(3.0).log_prob(0.0)), 4)
+        -1.0016
+    """
+
+    df: jax.Array
+    loc: jax.Array
+    scale: jax.Array
+
+    def __init__(self, df, loc=0.0, scale=1.0):
+        self.df, self.loc, self.scale = promote(df, loc, scale)
+        check_positive("StudentT", df=self.df, scale=self.scale)
+
+    @property
+    def batch_shape(self):
+        return self.loc.shape
+
+    @property
+    def support(self):
+        return constraints.real
+
+    def _log_prob(self, value):
+        value, df, loc, scale = bcast(value, self.df, self.loc, self.scale)
+        return student_t_log_prob(df, (value - loc) / scale) - jnp.log(scale)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        df, loc, scale = expand_to(shape, self.df, self.loc, self.scale)
+        return loc + scale * jax.random.t(key, df, shape, loc.dtype)
+
+    @property
+    def mean(self):
+        return jnp.where(self.df > 1, self.loc, jnp.nan)
+
+    @property
+    def variance(self):
+        df = self.df
+        var = self.scale**2 * df / jnp.where(df > 2, df - 2.0, 1.0)
+        return jnp.where(df > 2, var, jnp.where(df > 1, jnp.inf, jnp.nan))
+
+
+class Exponential(Distribution):
+    """Exponential distribution with ``rate`` (mean ``1 / rate``).
+
+    Example:
+        >>> from pplx.distributions import Exponential
+        >>> round(float(Exponential(2.0).log_prob(1.0)), 4)
+        -1.3069
+    """
+
+    rate: jax.Array
+
+    def __init__(self, rate=1.0):
+        (self.rate,) = promote(rate)
+        check_positive("Exponential", rate=self.rate)
+
+    @property
+    def batch_shape(self):
+        return self.rate.shape
+
+    @property
+    def support(self):
+        return constraints.nonnegative
+
+    def _log_prob(self, value):
+        value, rate = bcast(value, self.rate)
+        return jnp.log(rate) - rate * value
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        (rate,) = expand_to(shape, self.rate)
+        return jax.random.exponential(key, shape, rate.dtype) / rate
+
+    @property
+    def mean(self):
+        return 1.0 / self.rate
+
+    @property
+    def variance(self):
+        return self.rate**-2
+
+    def cdf(self, value):
+        value, rate = bcast(value, self.rate)
+        return -jnp.expm1(-rate * value)
+
+    def icdf(self, q):
+        q, rate = bcast(q, self.rate)
+        return -jnp.log1p(-q) / rate
+
+
+class Gamma(Distribution):
+    """Gamma distribution with shape ``concentration`` and ``rate``.
+
+    Example:
+        >>> from pplx.distributions import Gamma
+        >>> round(float(Gamma(2.0, 1.0).log_prob(1.0)), 4)
+        -1.0
+    """
+
+    concentration: jax.Array
+    rate: jax.Array
+
+    def __init__(self, concentration, rate=1.0):
+        self.concentration, self.rate = promote(concentration, rate)
+        check_positive("Gamma", concentration=self.concentration, rate=self.rate)
+
+    @property
+    def batch_shape(self):
+        return self.rate.shape
+
+    @property
+    def support(self):
+        return constraints.positive
+
+    def _log_prob(self, value):
+        value, a, b = bcast(value, self.concentration, self.rate)
+        return a * jnp.log(b) + (a - 1.0) * jnp.log(value) - b * value - jss.gammaln(a)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        a, b = expand_to(shape, self.concentration, self.rate)
+        return jax.random.gamma(key, a, shape, a.dtype) / b
+
+    @property
+    def mean(self):
+        return self.concentration / self.rate
+
+    @property
+    def variance(self):
+        return self.concentration / self.rate**2
+
+    def cdf(self, value):
+        value, a, b = bcast(value, self.concentration, self.rate)
+        return jss.gammainc(a, b * value)
+
+
+class Beta(Distribution):
+    """Beta distribution on [0, 1] with ``concentration1`` (a) and ``concentration0`` (b).
+
+    Example:
+        >>> from pplx.distributions import Beta
+        >>> round(float(Beta(2.0, 2.0).log_prob(0.5)), 4)
+        0.4055
+    """
+
+    concentration1: jax.Array
+    concentration0: jax.Array
+
+    def __init__(self, concentration1, concentration0):
+        self.concentration1, self.concentration0 = promote(concentration1, concentration0)
+        check_positive(
+            "Beta", concentration1=self.concentration1, concentration0=self.concentration0
+        )
+
+    @property
+    def batch_shape(self):
+        return self.concentration1.shape
+
+    @property
+    def support(self):
+        return constraints.unit_interval
+
+    def _log_prob(self, value):
+        value, a, b = bcast(value, self.concentration1, self.concentration0)
+        return jss.xlogy(a - 1.0, value) + jss.xlog1py(b - 1.0, -value) - jss.betaln(a, b)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        a, b = expand_to(shape, self.concentration1, self.concentration0)
+        return jax.random.beta(key, a, b, shape, a.dtype)
+
+    @property
+    def mean(self):
+        return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def variance(self):
+        a, b = self.concentration1, self.concentration0
+        total = a + b
+        return a * b / (total**2 * (total + 1.0))
+
+    def cdf(self, value):
+        value, a, b = bcast(value, self.concentration1, self.concentration0)
+        return jss.betainc(a, b, jnp.clip(value, 0.0, 1.0))
+
+
+class LogNormal(Distribution):
+    """Distribution of ``exp(X)`` for ``X ~ Normal(loc, scale)``.
+
+    Example:
+        >>> from pplx.distributions import LogNormal
+        >>> round(float(LogNormal(0.0, 1.0).log_prob(1.0)), 4)
+        -0.9189
+    """
+
+    loc: jax.Array
+    scale: jax.Array
+
+    def __init__(self, loc=0.0, scale=1.0):
+        self.loc, self.scale = promote(loc, scale)
+        check_positive("LogNormal", scale=self.scale)
+
+    @property
+    def batch_shape(self):
+        return self.loc.shape
+
+    @property
+    def support(self):
+        return constraints.positive
+
+    def _log_prob(self, value):
+        value, loc, scale = bcast(value, self.loc, self.scale)
+        log_x = jnp.log(value)
+        return _std_normal_lp((log_x - loc) / scale) - jnp.log(scale) - log_x
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        loc, scale = expand_to(shape, self.loc, self.scale)
+        return jnp.exp(loc + scale * jax.random.normal(key, shape, loc.dtype))
+
+    @property
+    def mean(self):
+        return jnp.exp(self.loc + 0.5 * self.scale**2)
+
+    @property
+    def variance(self):
+        s2 = self.scale**2
+        return jnp.expm1(s2) * jnp.exp(2.0 * self.loc + s2)
+
+    def cdf(self, value):
+        value, loc, scale = bcast(value, self.loc, self.scale)
+        return jss.ndtr((jnp.log(value) - loc) / scale)
+
+    def icdf(self, q):
+        q, loc, scale = bcast(q, self.loc, self.scale)
+        return jnp.exp(loc + scale * jss.ndtri(q))
+
+
+class Uniform(Distribution):
+    """Uniform distribution on ``[low, high]``.
+
+    Example:
+        >>> from pplx.distributions import Uniform
+        >>> round(float(Uniform(0.0, 4.0).log_prob(1.0)), 4)
+        -1.3863
+    """
+
+    low: jax.Array
+    high: jax.Array
+
+    def __init__(self, low=0.0, high=1.0):
+        self.low, self.high = promote(low, high)
+        check_param(
+            "Uniform", "high", self.high, self.high > self.low, "must be greater than low"
+        )
+
+    @property
+    def batch_shape(self):
+        return self.low.shape
+
+    @property
+    def support(self):
+        return constraints.interval(self.low, self.high)
+
+    def _log_prob(self, value):
+        value, low, high = bcast(value, self.low, self.high)
+        return -jnp.log(high - low)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        low, high = expand_to(shape, self.low, self.high)
+        return low + (high - low) * jax.random.uniform(key, shape, low.dtype)
+
+    @property
+    def mean(self):
+        return 0.5 * (self.low + self.high)
+
+    @property
+    def variance(self):
+        return (self.high - self.low) ** 2 / 12.0
+
+    def cdf(self, value):
+        value, low, high = bcast(value, self.low, self.high)
+        return jnp.clip((value - low) / (high - low), 0.0, 1.0)
+
+    def icdf(self, q):
+        q, low, high = bcast(q, self.low, self.high)
+        return low + q * (high - low)
