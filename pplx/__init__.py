@@ -1,3 +1,22 @@
-"""pplx: a JAX-native probabilistic programming library."""
+"""pplx: a JAX-native probabilistic programming library.
+
+Example:
+    >>> import pplx, pplx.distributions as dist
+    >>> sorted(n for n in ("model", "sample", "plate", "nuts") if hasattr(pplx, n))
+    ['model', 'nuts', 'plate', 'sample']
+"""
+
+from pplx import distributions, handlers, infer
+from pplx.api import logp, nuts, nuts_run, to_posterior
+from pplx.core.primitives import deterministic, factor, plate, sample
+from pplx.errors import ConvergenceWarning
+from pplx.model import Model, model
+from pplx.results import Posterior
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "ConvergenceWarning", "Model", "Posterior", "deterministic", "distributions", "factor",
+    "handlers", "infer", "logp", "model", "nuts", "nuts_run", "plate", "sample",
+    "to_posterior", "__version__",
+]

@@ -1,0 +1,223 @@
+"""User entry points. The only module that joins the model layer to the kernels.
+
+``nuts_run`` is the pure core (jit- and vmap-able, no Python side effects);
+``nuts`` is the friendly driver around it: checks before compiling, a progress bar,
+convergence warnings and ArviZ output.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, NamedTuple
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pplx import progress as progress_lib
+from pplx.errors import ConvergenceWarning
+from pplx.model import Model
+from pplx.model.initialize import find_initial_position, find_initial_positions_eagerly
+from pplx.results import Posterior
+from pplx.run import ChainState, run_nuts
+
+
+class NUTSResult(NamedTuple):
+    """What ``nuts_run`` returns (all arrays, chain axis first)."""
+
+    draws: dict[str, jax.Array]
+    stats: dict[str, jax.Array]
+    state: ChainState
+
+
+def _check_nuts_model(model: Model) -> None:
+    if not isinstance(model, Model):
+        raise TypeError(
+            f"expected a bound pplx model, got {type(model).__name__}. Decorate the model "
+            "function with @pplx.model and call it with its data: pplx.nuts(my_model(data), key)."
+        )
+    discrete = [s.name for s in model.discrete_vars]
+    if discrete:
+        raise TypeError(
+            f"NUTS cannot sample the integer-valued latent site(s) {discrete}: its gradients "
+            "do not exist. Marginalise them out of the model, or fix them with "
+            "pplx.handlers.condition."
+        )
+    if model.num_dims == 0:
+        raise ValueError(f"model {model.fn.__name__} has no continuous latent sites to sample.")
+
+
+def _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth):
+    for name, value, low in (("num_warmup", num_warmup, 0), ("num_samples", num_samples, 1),
+                             ("num_chains", num_chains, 1), ("max_tree_depth", max_tree_depth, 1)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ValueError(f"{name} must be a Python int >= {low}, got {value!r}.")
+    if not 0.0 < float(target_accept) < 1.0:
+        raise ValueError(f"target_accept must lie in (0, 1), got {target_accept!r}.")
+
+
+def nuts_run(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: int = 1000,
+             num_chains: int = 4, target_accept: float = 0.8, max_tree_depth: int = 10,
+             dense_mass: bool = False, init_positions: jax.Array | None = None,
+             progress: Any = None) -> NUTSResult:
+    """NUTS with window adaptation on a bound model: the pure entry.
+
+    Usable inside ``jax.jit`` and ``jax.vmap`` (e.g. over datasets or keys).
+
+    Args:
+        model: a bound model (``my_model(data)``).
+        key: a JAX PRNG key.
+        num_warmup, num_samples, num_chains: run lengths (Python ints).
+        target_accept: dual-averaging target for the acceptance rate.
+        max_tree_depth: most trajectory doublings per transition.
+        dense_mass: adapt a dense inverse mass matrix instead of a diagonal one.
+        init_positions: optional ``(num_chains, d)`` unconstrained starting points;
+            by default uniform in (-2, 2), retried until the density is finite.
+        progress: optional progress hook (used by :func:`nuts`).
+
+    Returns:
+        :class:`NUTSResult` with ``draws`` (site -> ``(chain, draw, *shape)``, constrained,
+        deterministics included), ``stats`` (ArviZ names, ``(chain, draw)``) and the final
+        chain ``state`` (positions, adapted step sizes and mass matrices).
+
+    Example:
+        >>> import jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def mean_model(y):
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 10.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu, 1.0), obs=y)
+        >>> res = pplx.infer.nuts_run(mean_model(jnp.ones(5)), jax.random.key(0),
+        ...                           num_warmup=100, num_samples=100, num_chains=2)
+        >>> res.draws["mu"].shape
+        (2, 100)
+    """
+    _check_nuts_model(model)
+    _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth)
+    init_key, run_key = jax.random.split(key)
+    if init_positions is None:
+        keys = jax.random.split(init_key, num_chains)
+        init_positions = jax.vmap(
+            lambda k: find_initial_position(model.logdensity, k, model.num_dims))(keys)
+    out = run_nuts(model.logdensity, run_key, init_positions, num_warmup=num_warmup,
+                   num_samples=num_samples, target_accept=target_accept,
+                   max_tree_depth=max_tree_depth, dense_mass=dense_mass, progress=progress)
+    draws = jax.vmap(jax.vmap(model.constrain))(out.positions)
+    stats = dict(out.info._asdict())
+    stats["step_size"] = jnp.broadcast_to(out.state.step_size[:, None], stats["lp"].shape)
+    return NUTSResult(draws, stats, out.state)
+
+
+_nuts_compiled = eqx.filter_jit(nuts_run)
+
+
+def _initial_positions(model: Model, key: jax.Array, num_chains: int, init: dict | None):
+    if init is not None:
+        z = model.flatten(init)
+        if not bool(jnp.isfinite(model.logdensity(z))):
+            _raise_not_finite(model, z, "the given init values")
+        return jnp.broadcast_to(z, (num_chains, model.num_dims))
+    init_key, _ = jax.random.split(key)
+    positions, last = find_initial_positions_eagerly(model.logdensity, init_key, num_chains,
+                                                     model.num_dims)
+    if positions is None:
+        _raise_not_finite(model, last, "100 random points in (-2, 2) of unconstrained space")
+    return jnp.asarray(positions)
+
+
+def _raise_not_finite(model: Model, z: jax.Array, where: str):
+    bad = {name: float(v) for name, v in model.point_logps(z).items()
+           if not np.isfinite(float(v))}
+    listing = ", ".join(f"{k}: {v}" for k, v in bad.items()) or "(gradient is not finite)"
+    raise ValueError(
+        f"model {model.fn.__name__}: the log density is not finite at {where}. Sites with a "
+        f"non-finite log density: {listing}. Check the data against each site's support, "
+        "or pass init={site: value} with values inside the support."
+    )
+
+
+def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: int = 1000,
+         num_chains: int = 4, target_accept: float = 0.8, max_tree_depth: int = 10,
+         dense_mass: bool = False, init: dict | None = None, progress_bar: bool = True,
+         return_inferencedata: bool = True):
+    """Sample a model with NUTS and return ArviZ ``InferenceData``: the friendly entry.
+
+    Checks the model and settings before compiling, finds finite starting points (or
+    explains why none exist), compiles warmup and sampling as one program (once per model
+    shape and settings), shows a progress bar, and warns about divergences, R-hat and ESS.
+
+    Args:
+        model: a bound model.
+        key: a JAX PRNG key.
+        num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass:
+            as in :func:`nuts_run`.
+        init: optional dict of constrained starting values by site name (all chains).
+        progress_bar: show a progress bar on stderr.
+        return_inferencedata: False returns a :class:`pplx.results.Posterior`.
+
+    Example:
+        >>> import jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def mean_model(y):
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 10.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu, 1.0), obs=y)
+        >>> idata = pplx.nuts(mean_model(jnp.ones(5)), jax.random.key(0), num_warmup=200,
+        ...                   num_samples=200, num_chains=2, progress_bar=False)
+        >>> idata.posterior["mu"].shape
+        (2, 200)
+    """
+    _check_nuts_model(model)
+    _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth)
+    positions = _initial_positions(model, key, num_chains, init)
+    hook = None
+    if progress_bar:
+        hook = progress_lib.ProgressHook(num_warmup, num_samples, num_chains)
+        progress_lib.start(hook)
+    try:
+        result = _nuts_compiled(model, key, num_warmup=num_warmup, num_samples=num_samples,
+                                num_chains=num_chains, target_accept=target_accept,
+                                max_tree_depth=max_tree_depth, dense_mass=dense_mass,
+                                init_positions=positions, progress=hook)
+        result = jax.block_until_ready(result)
+    finally:
+        if progress_bar:
+            progress_lib.finish()
+    posterior = to_posterior(model, result)
+    _warn_convergence(posterior, max_tree_depth)
+    return posterior.to_arviz() if return_inferencedata else posterior
+
+
+def to_posterior(model: Model, result: NUTSResult) -> Posterior:
+    """Move a :class:`NUTSResult` to the host with the model's dimension names."""
+    sites = model.named_vars
+    observed = model.observed_data()
+    return Posterior(
+        draws={k: np.asarray(v) for k, v in result.draws.items()},
+        stats={k: np.asarray(v) for k, v in result.stats.items()},
+        dims={k: sites[k].dims for k in result.draws},
+        observed={k: np.asarray(v) for k, v in observed.items()},
+        observed_dims={k: sites[k].dims for k in observed},
+    )
+
+
+def _warn_convergence(posterior: Posterior, max_tree_depth: int) -> None:
+    from pplx import diagnostics
+
+    for message in diagnostics.convergence_warnings(posterior.draws, posterior.stats,
+                                                    max_tree_depth=max_tree_depth):
+        warnings.warn(message, ConvergenceWarning, stacklevel=3)
+
+
+def logp(dist, value) -> jax.Array:
+    """Elementwise log density of a bare distribution at ``value``.
+
+    Example:
+        >>> import pplx, pplx.distributions as dist
+        >>> round(float(pplx.logp(dist.Normal(0.0, 1.0), 0.0)), 4)
+        -0.9189
+    """
+    return dist.log_prob(jnp.asarray(value))

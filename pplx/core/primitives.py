@@ -1,0 +1,178 @@
+"""The primitives a model calls: ``sample``, ``deterministic``, ``factor``, ``plate``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+
+from pplx.core.stack import Handler, Message, PlateFrame, apply_stack, stack_is_empty
+
+
+def sample(name: str, fn: Any, obs: Any = None, *, dims: tuple[str, ...] | None = None,
+           infer: dict | None = None):
+    """Declare a random variable ``name`` with distribution ``fn``.
+
+    Args:
+        name: unique site name.
+        fn: a ``pplx.distributions`` distribution.
+        obs: observed value; when given the site is data and its value is returned.
+        dims: optional names of the site's dimensions (for ArviZ output).
+        infer: options for inference algorithms (e.g. a step method).
+
+    Returns:
+        The site's value: ``obs`` when observed, otherwise the value a handler chose.
+
+    Example:
+        >>> import jax, pplx
+        >>> import pplx.distributions as dist
+        >>> def f():
+        ...     return pplx.sample("x", dist.Normal(0.0, 1.0))
+        >>> float(pplx.handlers.seed(f, jax.random.key(0))()) != 0.0
+        True
+    """
+    _check_name(name)
+    if obs is not None:
+        obs = jnp.asarray(obs)
+    if stack_is_empty():
+        if obs is not None:
+            return obs
+        raise RuntimeError(
+            f"pplx.sample('{name}') was called outside inference. Call the model through "
+            "pplx.nuts / pplx.prior_predictive, or wrap it in pplx.handlers.seed(fn, key)."
+        )
+    msg = Message(type="sample", name=name, fn=fn, value=obs, is_observed=obs is not None,
+                  dims=tuple(dims) if dims is not None else None, infer=dict(infer or {}))
+    apply_stack(msg)
+    if msg.is_observed:
+        _check_obs_shape(msg)
+    return msg.value
+
+
+def deterministic(name: str, value: Any, *, dims: tuple[str, ...] | None = None):
+    """Record ``value`` under ``name`` so it is reported with the posterior draws.
+
+    Example:
+        >>> import pplx
+        >>> float(pplx.deterministic("two", 2.0))
+        2.0
+    """
+    _check_name(name)
+    value = jnp.asarray(value)
+    if stack_is_empty():
+        return value
+    msg = Message(type="deterministic", name=name, value=value,
+                  dims=tuple(dims) if dims is not None else None)
+    return apply_stack(msg).value
+
+
+def factor(name: str, log_factor: Any) -> None:
+    """Add ``log_factor`` (summed) to the model's log density: a potential term.
+
+    Example:
+        >>> import pplx
+        >>> pplx.factor("penalty", -1.0)  # outside inference it does nothing
+    """
+    _check_name(name)
+    if stack_is_empty():
+        return
+    apply_stack(Message(type="factor", name=name, value=jnp.asarray(log_factor)))
+
+
+class plate(Handler):
+    """Conditionally independent replication along one batch dimension.
+
+    Inside ``with plate("obs", n):`` every sample site's distribution is broadcast so
+    its batch shape has size ``n`` at dimension ``dim`` (counted from the right of the
+    batch shape; by default the next free one: -1 for the outermost plate, -2 for a
+    plate nested inside it, ...).
+
+    Args:
+        name: the plate's name, also the ArviZ dimension name of the sites inside.
+        size: number of replicates (a Python int).
+        dim: negative batch dimension, or None to allocate one.
+
+    Example:
+        >>> import jax, pplx
+        >>> import pplx.distributions as dist
+        >>> def f():
+        ...     with pplx.plate("n", 3):
+        ...         return pplx.sample("x", dist.Normal(0.0, 1.0))
+        >>> pplx.handlers.seed(f, jax.random.key(0))().shape
+        (3,)
+    """
+
+    def __init__(self, name: str, size: int, dim: int | None = None):
+        super().__init__()
+        _check_name(name)
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ValueError(
+                f"plate '{name}': size must be a positive Python int, got {size!r}. "
+                "Use data.shape[0], not a traced value."
+            )
+        if dim is not None and (not isinstance(dim, int) or dim >= 0):
+            raise ValueError(f"plate '{name}': dim must be a negative int, got {dim!r}.")
+        self.name, self.size, self.dim = name, size, dim
+
+    def __enter__(self):
+        active = [h for h in _active_plates() if h is not self]
+        if self.dim is None:
+            self.dim = min([p.dim for p in active], default=0) - 1
+        for p in active:
+            if p.dim == self.dim:
+                raise ValueError(
+                    f"plate '{self.name}' uses dim {self.dim}, already used by enclosing "
+                    f"plate '{p.name}'. Give nested plates different dims."
+                )
+        super().__enter__()
+        return jnp.arange(self.size)
+
+    def process(self, msg: Message) -> None:
+        if msg.type not in ("sample", "deterministic"):
+            return
+        msg.plates.insert(0, PlateFrame(self.name, self.size, self.dim))
+        if msg.type == "sample":
+            msg.fn = _broadcast_to_plate(msg.fn, msg.name, self.name, self.size, self.dim)
+
+
+def _active_plates() -> list[plate]:
+    from pplx.core.stack import _STACK
+
+    return [h for h in _STACK if isinstance(h, plate)]
+
+
+def _broadcast_to_plate(fn, site: str, plate_name: str, size: int, dim: int):
+    batch_shape = tuple(fn.batch_shape)
+    ndim = max(len(batch_shape), -dim)
+    target = [1] * (ndim - len(batch_shape)) + list(batch_shape)
+    if target[dim] not in (1, size):
+        raise ValueError(
+            f"site '{site}': plate '{plate_name}' has size {size} but the distribution's "
+            f"batch shape {batch_shape} has size {target[dim]} at dim {dim}. Make the "
+            "plate size match the data, or move the site out of the plate."
+        )
+    target[dim] = size
+    target = tuple(target)
+    return fn if target == batch_shape else fn.expand(target)
+
+
+def _check_name(name: Any) -> None:
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"site names must be non-empty strings, got {name!r}.")
+
+
+def _check_obs_shape(msg: Message) -> None:
+    obs_shape = tuple(jnp.shape(msg.value))
+    dist_shape = tuple(msg.fn.batch_shape) + tuple(msg.fn.event_shape)
+    try:
+        joint = jnp.broadcast_shapes(obs_shape, dist_shape)
+    except ValueError:
+        joint = None
+    if joint != obs_shape:
+        raise ValueError(
+            f"site '{msg.name}': observed data has shape {obs_shape} but the distribution "
+            f"has shape {dist_shape} (batch {tuple(msg.fn.batch_shape)} + event "
+            f"{tuple(msg.fn.event_shape)}); broadcasting them would give {joint}. Reshape "
+            "the data or the distribution's parameters so they agree (a common cause is "
+            "an (N, 1) column against (N,) data)."
+        )

@@ -1,0 +1,201 @@
+"""The bound model: a model function with its data, as an ``eqx.Module``.
+
+``@pplx.model`` turns a function into a factory; calling the factory with data returns a
+:class:`Model`. Array arguments are pytree leaves (new data of the same shape reuses the
+compiled program; ``jax.vmap`` over datasets works); everything else (sizes, flags,
+strings) is static.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pplx.model.execute import constrain, joint_log_density, run_traced, unconstrain
+from pplx.model.inspect import inspect_sites
+from pplx.model.layout import Layout
+from pplx.model.sites import SiteInfo
+
+
+def _is_data(x: Any) -> bool:
+    return isinstance(x, (jax.Array, np.ndarray, np.generic))
+
+
+class Model(eqx.Module):
+    """A model function bound to its data.
+
+    Attributes:
+        fn: the user's model function.
+        sites: static description of every site (:class:`SiteInfo`), in execution order.
+        layout: the flat layout of the continuous latent sites.
+
+    Example:
+        >>> import jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def coin(y):
+        ...     p = pplx.sample("p", dist.Beta(1.0, 1.0))
+        ...     with pplx.plate("flip", y.shape[0]):
+        ...         pplx.sample("y", dist.Bernoulli(probs=p), obs=y)
+        >>> m = coin(jnp.array([1.0, 0.0, 1.0]))
+        >>> m.num_dims, [s.name for s in m.free_vars]
+        (1, ['p'])
+    """
+
+    fn: Callable = eqx.field(static=True)
+    data: tuple
+    static: tuple = eqx.field(static=True)
+    treedef: Any = eqx.field(static=True)
+    sites: tuple[SiteInfo, ...] = eqx.field(static=True)
+    layout: Layout = eqx.field(static=True)
+
+    def __init__(self, fn: Callable, args: tuple, kwargs: dict):
+        leaves, treedef = jax.tree.flatten((tuple(args), dict(kwargs)))
+        self.fn = fn
+        self.treedef = treedef
+        self.data = tuple(jnp.asarray(x) if _is_data(x) else None for x in leaves)
+        self.static = tuple(None if _is_data(x) else x for x in leaves)
+        self.sites = inspect_sites(fn, *self._args_kwargs())
+        latents = [s for s in self.sites if s.kind == "latent" and not s.is_discrete]
+        self.layout = Layout.from_shapes((s.name, s.unconstrained_shape) for s in latents)
+
+    def _args_kwargs(self) -> tuple[tuple, dict]:
+        leaves = [d if d is not None else s for d, s in zip(self.data, self.static, strict=True)]
+        return jax.tree.unflatten(self.treedef, leaves)
+
+    def __repr__(self) -> str:
+        lines = [f"Model {self.fn.__name__} ({self.num_dims} unconstrained dims)"]
+        for s in self.sites:
+            dist = f" ~ {s.distribution}" if s.distribution else ""
+            lines.append(f"  {s.kind:<13} {s.name}{dist} shape={s.shape} dims={s.dims}")
+        return "\n".join(lines)
+
+    # ----- introspection -------------------------------------------------------------
+    def _kind(self, kind: str) -> list[SiteInfo]:
+        return [s for s in self.sites if s.kind == kind]
+
+    @property
+    def free_vars(self) -> list[SiteInfo]:
+        """Latent sample sites (continuous and discrete)."""
+        return self._kind("latent")
+
+    @property
+    def observed_vars(self) -> list[SiteInfo]:
+        return self._kind("observed")
+
+    @property
+    def deterministics(self) -> list[SiteInfo]:
+        return self._kind("deterministic")
+
+    @property
+    def potentials(self) -> list[SiteInfo]:
+        return self._kind("factor")
+
+    @property
+    def discrete_vars(self) -> list[SiteInfo]:
+        return [s for s in self.free_vars if s.is_discrete]
+
+    @property
+    def named_vars(self) -> dict[str, SiteInfo]:
+        return {s.name: s for s in self.sites}
+
+    @property
+    def num_dims(self) -> int:
+        """Length of the flat unconstrained vector."""
+        return self.layout.num_dims
+
+    # ----- densities -----------------------------------------------------------------
+    def trace_at(self, z: jax.Array):
+        """Run the model with latents at the unconstrained flat point ``z``; its sites."""
+        self._require_continuous()
+        args, kwargs = self._args_kwargs()
+        return run_traced(self.fn, args, kwargs, constrain(values=self.layout.unravel(z)))
+
+    def logdensity(self, z: jax.Array, jacobian: bool = True) -> jax.Array:
+        """Joint log density at the flat unconstrained point ``z`` (log|J| included)."""
+        return joint_log_density(self.trace_at(z), jacobian)
+
+    def unflatten(self, z: jax.Array) -> dict[str, jax.Array]:
+        """Unconstrained values by site name (the inverse of :meth:`flatten_unconstrained`)."""
+        return self.layout.unravel(z)
+
+    def constrain(self, z: jax.Array) -> dict[str, jax.Array]:
+        """Constrained latent values and deterministics at the unconstrained point ``z``."""
+        sites = self.trace_at(z)
+        return {name: m.value for name, m in sites.items()
+                if name in self.layout.names or m.type == "deterministic"}
+
+    def flatten(self, point: dict) -> jax.Array:
+        """The flat unconstrained vector of a point given in constrained values."""
+        self._require_continuous()
+        args, kwargs = self._args_kwargs()
+        sites = run_traced(self.fn, args, kwargs, unconstrain(point=point))
+        return self.layout.ravel({n: sites[n].infer["unconstrained"] for n in self.layout.names})
+
+    def logp(self, point: dict, jacobian: bool = True) -> jax.Array:
+        """Joint log density at a point given in constrained values (PyMC's ``logp``)."""
+        return self.logdensity(self.flatten(point), jacobian)
+
+    def dlogp(self, z: jax.Array, jacobian: bool = True) -> jax.Array:
+        """Gradient of the log density with respect to the flat unconstrained vector."""
+        return jax.grad(functools.partial(self.logdensity, jacobian=jacobian))(z)
+
+    def d2logp(self, z: jax.Array, jacobian: bool = True) -> jax.Array:
+        """Dense Hessian of the log density at the flat unconstrained vector."""
+        return jax.hessian(functools.partial(self.logdensity, jacobian=jacobian))(z)
+
+    def point_logps(self, z: jax.Array) -> dict[str, jax.Array]:
+        """Each site's summed log density at ``z`` (a debugging aid, as in PyMC)."""
+        from pplx.model.execute import site_log_density
+
+        return {name: site_log_density(m) for name, m in self.trace_at(z).items()
+                if m.type in ("sample", "factor")}
+
+    def observed_data(self) -> dict[str, jax.Array]:
+        """The data of every observed site, by name."""
+        args, kwargs = self._args_kwargs()
+        sites = run_traced(self.fn, args, kwargs, constrain(fill_missing=True))
+        return {n: m.value for n, m in sites.items() if m.type == "sample" and m.is_observed}
+
+    def initial_point(self) -> dict[str, jax.Array]:
+        """The centre of the unconstrained space (``u = 0``), in constrained values."""
+        return self.constrain(jnp.zeros((self.num_dims,)))
+
+    def _require_continuous(self) -> None:
+        discrete = [s.name for s in self.discrete_vars]
+        if discrete:
+            raise TypeError(
+                f"model {self.fn.__name__} has discrete latent site(s) {discrete}; the flat "
+                "log density covers continuous latents only. Marginalise them out, or give "
+                "their values with pplx.handlers.condition / substitute."
+            )
+
+
+def model(fn: Callable) -> Callable[..., Model]:
+    """Decorator: ``@pplx.model`` makes ``fn(*data)`` return a bound :class:`Model`.
+
+    Example:
+        >>> import jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def normal_mean(y):
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 10.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu, 1.0), obs=y)
+        >>> m = normal_mean(jnp.zeros(3))
+        >>> float(m.logdensity(jnp.zeros(1))) < 0
+        True
+    """
+
+    @functools.wraps(fn)
+    def bind(*args, **kwargs) -> Model:
+        return Model(fn, args, kwargs)
+
+    bind.model_fn = fn
+    return bind

@@ -1,0 +1,75 @@
+"""A progress bar for compiled runs, fed from inside ``lax.scan`` by host callbacks.
+
+The compiled loop holds only a small hashable :class:`ProgressHook` (so a new bar does not
+mean a new compilation); it calls the host every ``every`` iterations through
+``jax.debug.callback``, and the host forwards to the bar opened by :func:`start`. Nothing
+here runs unless a progress bar was asked for, so a run without one has no host
+callbacks in its program.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import NamedTuple
+
+import jax
+
+_ACTIVE: dict = {}
+
+
+class ProgressHook(NamedTuple):
+    """The static description of a bar: run lengths and the update period."""
+
+    num_warmup: int
+    num_samples: int
+    num_chains: int
+    every: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.num_warmup + self.num_samples
+
+    @property
+    def period(self) -> int:
+        return self.every or max(1, self.total // 100)
+
+    def hook(self, iteration, divergences, step_size) -> None:
+        """Device side: report every ``period`` iterations and at the last one."""
+        due = ((iteration + 1) % self.period == 0) | (iteration + 1 == self.total)
+
+        def report():
+            jax.debug.callback(_update, iteration, divergences, step_size)
+
+        jax.lax.cond(due, report, lambda: None)
+
+
+def start(hook: ProgressHook) -> None:
+    """Open the host-side bar that the next run's callbacks will move."""
+    from tqdm.auto import tqdm
+
+    finish()
+    bar = tqdm(total=hook.total, file=sys.stderr, dynamic_ncols=True, unit="it",
+               desc=f"warmup   {hook.num_chains} chains")
+    _ACTIVE.update(bar=bar, hook=hook, done=0)
+
+
+def finish() -> None:
+    """Close the bar, if one is open."""
+    bar = _ACTIVE.pop("bar", None)
+    _ACTIVE.clear()
+    if bar is not None:
+        bar.close()
+
+
+def _update(iteration, divergences, step_size) -> None:
+    bar = _ACTIVE.get("bar")
+    if bar is None:
+        return
+    hook = _ACTIVE["hook"]
+    iteration = int(iteration) + 1
+    phase = "warmup  " if iteration <= hook.num_warmup else "sampling"
+    bar.set_description(f"{phase} {hook.num_chains} chains", refresh=False)
+    bar.set_postfix(divergences=int(divergences), step_size=f"{float(step_size):.3g}",
+                    refresh=False)
+    bar.update(iteration - _ACTIVE["done"])
+    _ACTIVE["done"] = iteration

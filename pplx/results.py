@@ -1,0 +1,49 @@
+"""Results of a run: constrained draws ``(chain, draw, *shape)`` and sample stats, and
+their conversion to ArviZ ``InferenceData`` (ArviZ is imported only there)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass
+class Posterior:
+    """Draws and statistics of a finished run, on the host.
+
+    Attributes:
+        draws: site name -> array ``(chain, draw, *shape)``, constrained, deterministics
+            included.
+        stats: ArviZ sample-stat name -> array ``(chain, draw)``.
+        dims: site name -> dimension names of one draw of the site.
+        observed: observed site name -> data.
+        observed_dims: observed site name -> dimension names.
+    """
+
+    draws: dict[str, np.ndarray]
+    stats: dict[str, np.ndarray]
+    dims: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    observed: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    observed_dims: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+    @property
+    def num_chains(self) -> int:
+        return next(iter(self.draws.values())).shape[0]
+
+    @property
+    def num_draws(self) -> int:
+        return next(iter(self.draws.values())).shape[1]
+
+    def to_arviz(self):
+        """An ``arviz.InferenceData`` with groups posterior, sample_stats, observed_data."""
+        import arviz as az
+
+        dims = {**{k: list(v) for k, v in self.dims.items()},
+                **{k: list(v) for k, v in self.observed_dims.items()}}
+        return az.from_dict(
+            posterior={k: np.asarray(v) for k, v in self.draws.items()},
+            sample_stats={k: np.asarray(v) for k, v in self.stats.items()},
+            observed_data={k: np.asarray(v) for k, v in self.observed.items()} or None,
+            dims=dims,
+        )
