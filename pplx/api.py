@@ -18,7 +18,7 @@ import numpy as np
 from pplx import progress as progress_lib
 from pplx.errors import ConvergenceWarning
 from pplx.model import Model
-from pplx.model.initialize import find_initial_position, find_initial_positions_eagerly
+from pplx.model.initialize import find_initial_position
 from pplx.results import Posterior
 from pplx.run import ChainState, run_nuts
 
@@ -29,6 +29,8 @@ class NUTSResult(NamedTuple):
     draws: dict[str, jax.Array]
     stats: dict[str, jax.Array]
     state: ChainState
+    init_positions: jax.Array
+    init_ok: jax.Array
 
 
 def _check_nuts_model(model: Model) -> None:
@@ -99,32 +101,30 @@ def nuts_run(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_sample
     init_key, run_key = jax.random.split(key)
     if init_positions is None:
         keys = jax.random.split(init_key, num_chains)
-        init_positions = jax.vmap(
+        init_positions, init_ok = jax.vmap(
             lambda k: find_initial_position(model.logdensity, k, model.num_dims))(keys)
+    else:
+        init_positions = jnp.broadcast_to(init_positions, (num_chains, model.num_dims))
+        init_ok = jax.vmap(lambda z: jnp.isfinite(model.logdensity(z)))(init_positions)
     out = run_nuts(model.logdensity, run_key, init_positions, num_warmup=num_warmup,
                    num_samples=num_samples, target_accept=target_accept,
                    max_tree_depth=max_tree_depth, dense_mass=dense_mass, progress=progress)
     draws = jax.vmap(jax.vmap(model.constrain))(out.positions)
     stats = dict(out.info._asdict())
     stats["step_size"] = jnp.broadcast_to(out.state.step_size[:, None], stats["lp"].shape)
-    return NUTSResult(draws, stats, out.state)
+    return NUTSResult(draws, stats, out.state, init_positions, init_ok)
 
 
 _nuts_compiled = eqx.filter_jit(nuts_run)
 
 
-def _initial_positions(model: Model, key: jax.Array, num_chains: int, init: dict | None):
-    if init is not None:
-        z = model.flatten(init)
-        if not bool(jnp.isfinite(model.logdensity(z))):
-            _raise_not_finite(model, z, "the given init values")
-        return jnp.broadcast_to(z, (num_chains, model.num_dims))
-    init_key, _ = jax.random.split(key)
-    positions, last = find_initial_positions_eagerly(model.logdensity, init_key, num_chains,
-                                                     model.num_dims)
-    if positions is None:
-        _raise_not_finite(model, last, "100 random points in (-2, 2) of unconstrained space")
-    return jnp.asarray(positions)
+def _user_init(model: Model, init: dict | None) -> jax.Array | None:
+    if init is None:
+        return None
+    z = model.flatten(init)
+    if not bool(jnp.isfinite(model.logdensity(z))):
+        _raise_not_finite(model, z, "the given init values")
+    return z
 
 
 def _raise_not_finite(model: Model, z: jax.Array, where: str):
@@ -172,7 +172,7 @@ def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: i
     """
     _check_nuts_model(model)
     _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth)
-    positions = _initial_positions(model, key, num_chains, init)
+    positions = _user_init(model, init)
     hook = None
     if progress_bar:
         hook = progress_lib.ProgressHook(num_warmup, num_samples, num_chains)
@@ -186,6 +186,10 @@ def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: i
     finally:
         if progress_bar:
             progress_lib.finish()
+    if not bool(jnp.all(result.init_ok)):
+        chain = int(np.argmin(np.asarray(result.init_ok)))
+        _raise_not_finite(model, result.init_positions[chain],
+                          "100 random points in (-2, 2) of unconstrained space")
     posterior = to_posterior(model, result)
     _warn_convergence(posterior, max_tree_depth)
     return posterior.to_arviz() if return_inferencedata else posterior

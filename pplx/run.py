@@ -1,8 +1,8 @@
-"""Drivers: warmup and sampling as ``lax.scan`` over pre-split keys, chains vectorised.
+"""Drivers: warmup and sampling as one ``lax.scan`` over pre-split keys, chains vectorised.
 
 A run is a pure function of (log density, key, initial positions, settings). Warmup and
-sampling are two scans inside one function, so under ``jax.jit`` the whole run is one
-compiled program.
+sampling share one scan, so the kernel is traced and compiled once per run; the adaptation
+is frozen after the last warmup step by selecting, not branching.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from pplx.kernels import adaptation
 from pplx.kernels.nuts import NUTSInfo, NUTSState, nuts
@@ -33,8 +34,24 @@ class RunOutput(NamedTuple):
     state: ChainState
 
 
-def _chain_keys(key: jax.Array, num_steps: int, num_chains: int) -> jax.Array:
-    return jax.random.split(key, num_steps * num_chains).reshape(num_steps, num_chains)
+class _Schedule(NamedTuple):
+    keys: jax.Array  # (steps, chains)
+    is_slow: jax.Array
+    ends_window: jax.Array
+    is_warmup: jax.Array
+    is_last_warmup: jax.Array
+    iteration: jax.Array
+
+
+def _schedule(key: jax.Array, num_warmup: int, num_samples: int, num_chains: int) -> _Schedule:
+    total = num_warmup + num_samples
+    is_slow, ends = adaptation.window_schedule(num_warmup)
+    pad = np.zeros(num_samples, bool)
+    is_warmup = np.arange(total) < num_warmup
+    keys = jax.random.split(key, total * num_chains).reshape(total, num_chains)
+    return _Schedule(keys, jnp.asarray(np.concatenate([is_slow, pad])),
+                     jnp.asarray(np.concatenate([ends, pad])), jnp.asarray(is_warmup),
+                     jnp.asarray(np.arange(total) == num_warmup - 1), jnp.arange(total))
 
 
 def run_nuts(logdensity_fn: Callable, key: jax.Array, init_positions: jax.Array, *,
@@ -47,57 +64,38 @@ def run_nuts(logdensity_fn: Callable, key: jax.Array, init_positions: jax.Array,
     ``hook(iteration, divergences, step_size)`` called inside the loop.
     """
     algo = nuts(logdensity_fn, max_tree_depth=max_tree_depth)
-    num_chains = init_positions.shape[0]
-    warm_key, sample_key = jax.random.split(key)
+    num_chains, num_dims = init_positions.shape
     states = jax.vmap(algo.init)(init_positions)
     adapt = jax.vmap(lambda p: adaptation.window_init(p, dense_mass))(init_positions)
-    states, adapt, divergences = _warmup(algo, states, adapt, warm_key, num_warmup,
-                                         num_chains, target_accept, progress)
-    step_size, imm = jax.vmap(adaptation.window_final)(adapt)
-    chain = ChainState(states, step_size, imm)
-    return _sample(algo, chain, sample_key, num_samples, num_warmup, divergences, progress)
-
-
-def _warmup(algo, states, adapt, key, num_warmup, num_chains, target_accept, progress):
-    is_slow, ends = adaptation.window_schedule(num_warmup)
-    xs = (_chain_keys(key, num_warmup, num_chains), jnp.asarray(is_slow), jnp.asarray(ends),
-          jnp.arange(num_warmup))
+    if num_warmup == 0:
+        adapt = adapt._replace(step_size=jnp.full((num_chains,), 0.1, init_positions.dtype))
     update = jax.vmap(adaptation.window_update, in_axes=(0, None, 0, 0, None))
+    finalize = jax.vmap(adaptation.window_final)
 
-    def body(carry, x):
-        states, adapt, divergences = carry
-        keys, slow, end, t = x
-        states, info = jax.vmap(algo.step)(keys, states, adapt.step_size,
+    def body(carry, x: _Schedule):
+        states, adapt, buffer, divergences = carry
+        states, info = jax.vmap(algo.step)(x.keys, states, adapt.step_size,
                                            adapt.inverse_mass_matrix)
-        adapt = update(adapt, (slow, end), states.position, info.acceptance_rate,
-                       target_accept)
-        divergences = divergences + jnp.sum(info.diverging)
+        adapted = update(adapt, (x.is_slow, x.ends_window), states.position,
+                         info.acceptance_rate, target_accept)
+        final_step, _ = finalize(adapted)
+        adapted = adapted._replace(
+            step_size=jnp.where(x.is_last_warmup, final_step, adapted.step_size))
+        adapt = jax.tree.map(lambda new, old: jnp.where(x.is_warmup, new, old), adapted, adapt)
+        slot = jnp.maximum(x.iteration - num_warmup, 0)
+        buffer = jax.tree.map(lambda b, v: b.at[slot].set(v), buffer, (states.position, info))
+        divergences = divergences + jnp.sum(info.diverging, dtype=jnp.int32)
         if progress is not None:
-            progress.hook(t, divergences, jnp.mean(adapt.step_size))
-        return (states, adapt, divergences), None
+            progress.hook(x.iteration, divergences, jnp.mean(adapt.step_size))
+        return (states, adapt, buffer, divergences), None
 
-    carry = (states, adapt, jnp.zeros((), jnp.int32))
-    if num_warmup > 0:
-        carry, _ = jax.lax.scan(body, carry, xs)
-    return carry
-
-
-def _sample(algo, chain: ChainState, key, num_samples, offset, divergences,
-            progress) -> RunOutput:
-    num_chains = chain.step_size.shape[0]
-    xs = (_chain_keys(key, num_samples, num_chains), jnp.arange(num_samples) + offset)
-
-    def body(carry, x):
-        states, divergences = carry
-        keys, t = x
-        states, info = jax.vmap(algo.step)(keys, states, chain.step_size,
-                                           chain.inverse_mass_matrix)
-        divergences = divergences + jnp.sum(info.diverging)
-        if progress is not None:
-            progress.hook(t, divergences, jnp.mean(chain.step_size))
-        return (states, divergences), (states.position, info)
-
-    (states, _), (positions, info) = jax.lax.scan(body, (chain.kernel_state, divergences), xs)
+    info_shape = jax.eval_shape(jax.vmap(algo.step), _schedule(key, 0, 1, num_chains).keys[0],
+                                states, adapt.step_size, adapt.inverse_mass_matrix)[1]
+    buffer = (jnp.zeros((num_samples, num_chains, num_dims), init_positions.dtype),
+              jax.tree.map(lambda s: jnp.zeros((num_samples,) + s.shape, s.dtype), info_shape))
+    carry = (states, adapt, buffer, jnp.zeros((), jnp.int32))
+    sched = _schedule(key, num_warmup, num_samples, num_chains)
+    (states, adapt, (positions, info), _), _ = jax.lax.scan(body, carry, sched)
     swap = lambda a: jnp.swapaxes(a, 0, 1)
-    final = ChainState(states, chain.step_size, chain.inverse_mass_matrix)
+    final = ChainState(states, adapt.step_size, adapt.inverse_mass_matrix)
     return RunOutput(swap(positions), jax.tree.map(swap, info), final)
