@@ -108,9 +108,7 @@ def to_simplex(u):
     fractions = jax.nn.sigmoid(u - jnp.log(k1 - jnp.arange(k1)))
     remaining = jnp.concatenate([jnp.ones(1), jnp.cumprod(1.0 - fractions)])
     value = jnp.concatenate([fractions * remaining[:-1], remaining[-1:]])
-    log_det = jnp.sum(
-        jnp.log(remaining[:-1]) + jnp.log(fractions) + jnp.log1p(-fractions)
-    )
+    log_det = jnp.sum(jnp.log(remaining[:-1]) + jnp.log(fractions) + jnp.log1p(-fractions))
     return value, log_det
 
 

@@ -151,4 +151,3 @@ def potential_fn(posterior: str):
     model, data = model_and_data(posterior)
     info = initialize_model(jax.random.key(0), model, model_kwargs=data)
     return info.potential_fn, info.param_info.z
-

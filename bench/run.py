@@ -1,0 +1,204 @@
+"""Run the benchmark: every (model, contender, seed) in a fresh worker process.
+
+    python -m bench.run                # full: 11 models x 4 contenders x 3 seeds
+    python -m bench.run --quick        # < 10 minutes on a 2-core CPU
+    python -m bench.run --models eight_schools garch11 --seeds 1 --chains 1 \
+        --warmup 50 --draws 50 --name dev   # tiny, for development
+
+Writes ``bench/results/<name>/`` (one JSON per run and the density check),
+``bench/results/<name>.json`` (everything), ``<name>.md`` (tables) and ``<name>.png``
+(the pplx/contender ratios). ``python -m bench.report bench/results/<name>.json``
+redraws the tables and plot from the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.common import (
+    CONTENDERS,
+    FULL,
+    MODELS,
+    QUICK,
+    QUICK_MODELS,
+    REPO_ROOT,
+    RESULTS_DIR,
+    Settings,
+    resolve_model,
+    short_name,
+)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="fewer models, 1 seed, 500+500 draws")
+    p.add_argument("--models", nargs="*", default=None, help="short or full posterior names")
+    p.add_argument("--contenders", nargs="*", default=None, choices=CONTENDERS)
+    p.add_argument("--seeds", type=int, default=None, help="number of seeds (0, 1, ...)")
+    p.add_argument("--chains", type=int, default=None)
+    p.add_argument("--warmup", type=int, default=None)
+    p.add_argument("--draws", type=int, default=None)
+    p.add_argument("--timeout", type=float, default=None, help="seconds per run")
+    p.add_argument("--name", default=None, help="results name (default: a timestamp)")
+    p.add_argument("--skip-check", action="store_true", help="skip the density cross-check")
+    return p.parse_args(argv)
+
+
+def plan(args) -> tuple[list[str], list[str], int, Settings, float]:
+    base = QUICK if args.quick else FULL
+    settings = Settings(
+        num_chains=args.chains or base.num_chains,
+        num_warmup=base.num_warmup if args.warmup is None else args.warmup,
+        num_samples=args.draws or base.num_samples,
+        target_accept=base.target_accept,
+        max_tree_depth=base.max_tree_depth,
+    )
+    if args.models:
+        models = [resolve_model(m) for m in args.models]
+    else:
+        models = list(QUICK_MODELS if args.quick else MODELS)
+    contenders = list(args.contenders or CONTENDERS)
+    seeds = args.seeds or (1 if args.quick else 3)
+    timeout = args.timeout or (150.0 if args.quick else 1800.0)
+    return models, contenders, seeds, settings, timeout
+
+
+def worker_command(model, contender, seed, s: Settings, t0: float, out: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "bench.worker",
+        "--model",
+        model,
+        "--contender",
+        contender,
+        "--seed",
+        str(seed),
+        "--chains",
+        str(s.num_chains),
+        "--warmup",
+        str(s.num_warmup),
+        "--draws",
+        str(s.num_samples),
+        "--target-accept",
+        str(s.target_accept),
+        "--max-tree-depth",
+        str(s.max_tree_depth),
+        "--t0",
+        repr(t0),
+        "--out",
+        str(out),
+    ]
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    # the workers import ``bench`` from the repository root
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def run_one(model, contender, seed, s: Settings, timeout: float, out: Path) -> dict:
+    t0 = time.time()
+    cmd = worker_command(model, contender, seed, s, t0, out)
+    try:
+        proc = subprocess.run(
+            cmd, cwd=REPO_ROOT, env=_env(), timeout=timeout, capture_output=True, text=True
+        )
+    except subprocess.TimeoutExpired:
+        record = {"status": "timeout", "error": f"no result within {timeout:.0f} s"}
+    else:
+        if out.exists():
+            record = json.loads(out.read_text())
+        else:
+            record = {"status": "error", "error": f"worker exited {proc.returncode}"}
+        if record.get("status") != "ok":
+            record["stderr_tail"] = proc.stderr[-3000:]
+    record.update(model=model, contender=contender, seed=seed, wall_outside_s=time.time() - t0)
+    out.write_text(json.dumps(record, indent=1, default=float))
+    return record
+
+
+def density_check(models, folder: Path) -> list | None:
+    path = folder / "densities.json"
+    cmd = [sys.executable, "-m", "bench.check_densities", "--json", str(path), "--models"]
+    proc = subprocess.run(
+        cmd + models, cwd=REPO_ROOT, env=_env(), capture_output=True, text=True, timeout=900
+    )
+    print(proc.stdout, end="", flush=True)
+    if proc.returncode != 0 and not path.exists():
+        print(proc.stderr[-2000:], file=sys.stderr)
+        return None
+    return json.loads(path.read_text())
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    models, contenders, seeds, settings, timeout = plan(args)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = args.name or (stamp + ("-quick" if args.quick else ""))
+    folder = RESULTS_DIR / name
+    folder.mkdir(parents=True, exist_ok=True)
+    n_runs = len(models) * len(contenders) * seeds
+    print(
+        f"bench {name}: {len(models)} models x {len(contenders)} contenders x {seeds} seeds "
+        f"= {n_runs} runs; {settings.num_chains} chains, {settings.num_warmup} warmup, "
+        f"{settings.num_samples} draws",
+        flush=True,
+    )
+    started = time.time()
+    densities = None
+    if not args.skip_check:
+        print("density cross-check (pplx vs NumPyro vs BlackJAX):", flush=True)
+        densities = density_check(models, folder)
+
+    records = []
+    # seed-major, so that a partial run already covers every model once; the contenders
+    # of one model run back to back, so that they see similar machine load
+    for seed in range(seeds):
+        for model in models:
+            for contender in contenders:
+                out = folder / f"{short_name(model)}__{contender}__{seed}.json"
+                r = run_one(model, contender, seed, settings, timeout, out)
+                records.append(r)
+                if r.get("status") == "ok":
+                    line = (
+                        f"wall {r['total_wall_s']:6.1f}s  compile {r['compile_s']:5.1f}s  "
+                        f"sample {r['sampling_s']:6.2f}s  minESS {r['min_ess_bulk']:7.1f}  "
+                        f"rhat {r['max_rhat'] or float('nan'):.3f}  "
+                        f"mean err {r['max_mean_err']:.2f}"
+                    )
+                else:
+                    line = f"{r['status'].upper()}: {r.get('error', '')[:150]}"
+                print(f"[{seed}] {short_name(model):>14} {contender:>18}: {line}", flush=True)
+
+    result = {
+        "name": name,
+        "started": stamp,
+        "elapsed_s": time.time() - started,
+        "settings": settings.__dict__,
+        "models": models,
+        "contenders": contenders,
+        "seeds": seeds,
+        "quick": args.quick,
+        "densities": densities,
+        "runs": records,
+    }
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(result, indent=1, default=float))
+    from bench.report import write_report
+
+    md, png = write_report(path)
+    print(f"\n{len(records)} runs in {result['elapsed_s']:.0f} s; wrote {path}, {md}, {png}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,507 @@
+"""One timed run: a (model, contender, seed) in a fresh process, written as JSON.
+
+    python -m bench.worker --model eight_schools --contender pplx --seed 0 --out r.json
+
+``bench.run`` starts one of these per run and passes ``--t0``, its clock just before the
+process was spawned, so that the total wall time counts interpreter start-up, imports,
+tracing, compilation, warmup and sampling, up to the draws being NumPy arrays on the
+host. Everything after that point (diagnostics with ArviZ, the gradient cost) is not
+timed.
+"""
+
+from __future__ import annotations
+
+import time
+
+T_WORKER_START = time.time()
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import traceback  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from bench.common import (  # noqa: E402
+    CONTENDERS,
+    Settings,
+    flatten_draws,
+    reference_stats,
+    resolve_model,
+)
+
+COMPILE_EVENTS = (
+    "/jax/core/compile/jaxpr_trace_duration",
+    "/jax/core/compile/jaxpr_to_mlir_module_duration",
+    "/jax/core/compile/backend_compile_duration",
+)
+
+
+class CompileClock:
+    """Collects JAX's compile events through ``jax.monitoring`` listeners.
+
+    Durations are summed per event; the time spans of all compile events are also kept,
+    and ``seconds`` is the length of their union, so that nested events (tracing an
+    outer function traces the inner ones) are not counted twice.
+    """
+
+    def __init__(self):
+        self.durations: dict[str, list[float]] = {}
+        self.spans: list[tuple[float, float]] = []
+        self.cache_hits = 0
+
+    def install(self):
+        import jax.monitoring as mon
+
+        def on_duration(event, duration, **kwargs):
+            if event in COMPILE_EVENTS:
+                self.durations.setdefault(event, []).append(float(duration))
+
+        def on_span(event, start, end, **kwargs):
+            if event in COMPILE_EVENTS:
+                self.spans.append((float(start), float(end)))
+
+        def on_event(event, **kwargs):
+            if event == "/jax/compilation_cache/cache_hits":
+                self.cache_hits += 1
+
+        mon.register_event_duration_secs_listener(on_duration)
+        mon.register_event_time_span_listener(on_span)
+        mon.register_event_listener(on_event)
+
+    def seconds(self, since: float = 0.0, until: float = float("inf")) -> float:
+        """Union of compile spans clipped to [since, until]."""
+        total, cur_start, cur_end = 0.0, None, None
+        for start, end in sorted(self.spans):
+            start, end = max(start, since), min(end, until)
+            if end <= start:
+                continue
+            if cur_end is None or start > cur_end:
+                if cur_end is not None:
+                    total += cur_end - cur_start
+                cur_start, cur_end = start, end
+            else:
+                cur_end = max(cur_end, end)
+        if cur_end is not None:
+            total += cur_end - cur_start
+        return total
+
+    def breakdown(self) -> dict:
+        return {
+            event.rsplit("/", 1)[-1]: {"count": len(v), "seconds": sum(v)}
+            for event, v in self.durations.items()
+        }
+
+
+# ---------------------------------------------------------------------------------
+# The contenders. Each returns a dict with host NumPy arrays:
+#   draws: name -> (chain, draw, *shape) constrained, deterministics included
+#   n_steps: (chain, draw) integration steps of the sampling phase
+#   n_steps_warmup: (chain, warmup) or None where the library does not expose it
+#   diverging: (chain, draw) bool
+# and, untimed, ``grad_target``: a (log density function, point) pair.
+
+
+def run_pplx(posterior: str, s: Settings, seed: int) -> dict:
+    import equinox as eqx
+    import jax
+
+    import pplx
+    from bench.models_pplx import bound_model
+
+    m = bound_model(posterior)
+    run = eqx.filter_jit(pplx.infer.nuts_run)
+    res = run(
+        m,
+        jax.random.key(seed),
+        num_warmup=s.num_warmup,
+        num_samples=s.num_samples,
+        num_chains=s.num_chains,
+        target_accept=s.target_accept,
+        max_tree_depth=s.max_tree_depth,
+        dense_mass=False,
+    )
+    draws = {k: np.asarray(v) for k, v in res.draws.items()}
+    stats = {k: np.asarray(v) for k, v in res.stats.items()}
+    warm = getattr(res, "warmup_stats", None)
+    warm_steps = None if warm is None or "n_steps" not in warm else np.asarray(warm["n_steps"])
+    return {
+        "draws": draws,
+        "n_steps": stats["n_steps"],
+        "n_steps_warmup": warm_steps,
+        "diverging": stats["diverging"],
+        "grad_target": lambda: (m.logdensity, _uniform_like(jax.numpy.zeros(m.num_dims), seed)),
+    }
+
+
+def _run_numpyro(posterior: str, s: Settings, seed: int, chain_method: str) -> dict:
+    import jax
+    from numpyro.infer import MCMC, NUTS
+
+    from bench.models_numpyro import model_and_data
+
+    model, data = model_and_data(posterior)
+    kernel = NUTS(
+        model,
+        target_accept_prob=s.target_accept,
+        max_tree_depth=s.max_tree_depth,
+        dense_mass=False,
+    )
+    mcmc = MCMC(
+        kernel,
+        num_warmup=s.num_warmup,
+        num_samples=s.num_samples,
+        num_chains=s.num_chains,
+        chain_method=chain_method,
+        progress_bar=False,
+    )
+    # Collect from iteration 0 rather than from num_warmup, to count the warmup's
+    # gradient evaluations. The compiled loop computes the same thing either way
+    # (NumPyro post-processes every iteration and only masks the store); only the
+    # output buffer is twice as long.
+    total = s.num_warmup + s.num_samples
+    mcmc._set_collection_params(0, total, total)
+    mcmc.run(jax.random.PRNGKey(seed), extra_fields=("num_steps", "diverging"), **data)
+    samples = mcmc.get_samples(group_by_chain=True)
+    extra = mcmc.get_extra_fields(group_by_chain=True)
+    w = s.num_warmup
+    draws = {k: np.asarray(v)[:, w:] for k, v in samples.items()}
+    steps = np.asarray(extra["num_steps"])
+    diverging = np.asarray(extra["diverging"])
+
+    def grad_target():
+        from numpyro.infer.util import initialize_model
+
+        info = initialize_model(jax.random.PRNGKey(seed), model, model_kwargs=data)
+        pot = info.potential_fn
+        point = jax.tree.map(lambda x: _uniform_like(x, seed), info.param_info.z)
+        return (lambda u: -pot(u)), point
+
+    return {
+        "draws": draws,
+        "n_steps": steps[:, w:],
+        "n_steps_warmup": steps[:, :w],
+        "diverging": diverging[:, w:],
+        "grad_target": grad_target,
+    }
+
+
+def run_numpyro_sequential(posterior, s, seed):
+    return _run_numpyro(posterior, s, seed, "sequential")
+
+
+def run_numpyro_vectorized(posterior, s, seed):
+    return _run_numpyro(posterior, s, seed, "vectorized")
+
+
+def run_blackjax(posterior: str, s: Settings, seed: int) -> dict:
+    import blackjax
+    import jax
+
+    from bench.models_blackjax import BlackJAXModel
+
+    bm = BlackJAXModel(posterior)
+
+    def one_chain(key):
+        init_key, warm_key, sample_key = jax.random.split(key, 3)
+        position = bm.initial_position(init_key)
+        adaptation = blackjax.window_adaptation(
+            blackjax.nuts,
+            bm.logdensity,
+            is_mass_matrix_diagonal=True,
+            target_acceptance_rate=s.target_accept,
+            max_num_doublings=s.max_tree_depth,
+        )
+        (state, params), warm_info = adaptation.run(warm_key, position, num_steps=s.num_warmup)
+        # params: step_size, inverse_mass_matrix and the extra max_num_doublings
+        kernel = blackjax.nuts(bm.logdensity, **params)
+
+        def step(state, key):
+            state, info = kernel.step(key, state)
+            return state, (state.position, info.num_integration_steps, info.is_divergent)
+
+        keys = jax.random.split(sample_key, s.num_samples)
+        _, (positions, n_steps, diverging) = jax.lax.scan(step, state, keys)
+        values = jax.vmap(bm.constrain)(positions)
+        return values, n_steps, diverging, warm_info.info.num_integration_steps
+
+    @jax.jit
+    def run(key):
+        return jax.vmap(one_chain)(jax.random.split(key, s.num_chains))
+
+    values, n_steps, diverging, warm_steps = run(jax.random.key(seed))
+    draws = {k: np.asarray(v) for k, v in values.items()}
+    return {
+        "draws": draws,
+        "n_steps": np.asarray(n_steps),
+        "n_steps_warmup": np.asarray(warm_steps),
+        "diverging": np.asarray(diverging),
+        "grad_target": lambda: (
+            bm.logdensity,
+            {k: _uniform_like(np.zeros(v), seed) for k, v in bm.shapes.items()},
+        ),
+    }
+
+
+RUNNERS = {
+    "pplx": run_pplx,
+    "numpyro_sequential": run_numpyro_sequential,
+    "numpyro_vectorized": run_numpyro_vectorized,
+    "blackjax": run_blackjax,
+}
+assert set(RUNNERS) == set(CONTENDERS)
+
+#: imported (and timed as ``import_s``) before the runner starts
+IMPORTS = {
+    "pplx": ("equinox", "pplx", "bench.models_pplx"),
+    "numpyro_sequential": ("numpyro", "numpyro.infer", "bench.models_numpyro"),
+    "numpyro_vectorized": ("numpyro", "numpyro.infer", "bench.models_numpyro"),
+    "blackjax": ("blackjax", "bench.models_blackjax"),
+}
+
+
+def _uniform_like(x, seed: int):
+    """A fixed point uniform in (-2, 2), shaped like ``x``."""
+    rng = np.random.default_rng(1000 + seed)
+    return np.asarray(rng.uniform(-2.0, 2.0, np.shape(x)), dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------
+# Untimed measurements.
+
+
+def gradient_cost(fn, point, budget_s: float = 0.6, loop_n: int = 100) -> dict:
+    """Cost of one ``value_and_grad`` of the log density, two ways.
+
+    ``call_s``: median wall time of repeated calls of the jitted function (dispatch
+    included). ``loop_s``: median time per evaluation inside one compiled ``fori_loop``
+    of ``loop_n`` dependent evaluations, which is what a compiled sampler pays.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    point = jax.tree.map(jnp.asarray, point)
+    vg = jax.value_and_grad(fn)
+    vg_jit = jax.jit(vg)
+    jax.block_until_ready(vg_jit(point))
+    t = time.perf_counter()
+    jax.block_until_ready(vg_jit(point))
+    first = max(time.perf_counter() - t, 1e-7)
+    repeats = int(min(500, max(20, budget_s / 2 / first)))
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        jax.block_until_ready(vg_jit(point))
+        times.append(time.perf_counter() - t)
+
+    @jax.jit
+    def loop(x):
+        def body(_, carry):
+            x, acc = carry
+            v, g = vg(x)
+            # a data dependence XLA cannot remove, that never changes x in practice
+            nudge = jnp.where(jnp.isnan(v), 1.0, 0.0)
+            x = jax.tree.map(lambda a, b: a + nudge * b, x, g)
+            return x, acc + v
+
+        return jax.lax.fori_loop(0, loop_n, body, (x, jnp.zeros(())))
+
+    jax.block_until_ready(loop(point))
+    loop_times = []
+    for _ in range(max(3, min(15, int(budget_s / 2 / max(first * loop_n, 1e-6))))):
+        t = time.perf_counter()
+        jax.block_until_ready(loop(point))
+        loop_times.append((time.perf_counter() - t) / loop_n)
+    return {
+        "call_s": float(np.median(times)),
+        "call_repeats": repeats,
+        "loop_s": float(np.median(loop_times)),
+        "loop_n": loop_n,
+    }
+
+
+def diagnostics(posterior: str, draws: dict[str, np.ndarray]) -> dict:
+    """ESS (bulk, tail), R-hat (ArviZ) and the error against the posteriordb reference."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import arviz as az
+
+        ref = reference_stats(posterior)
+        scalars = flatten_draws(draws, list(ref))
+        per = {}
+        for name, x in scalars.items():
+            ref_mean, ref_sd = ref[name]
+            mean, sd = float(np.mean(x)), float(np.std(x, ddof=1))
+            per[name] = {
+                "mean": mean,
+                "sd": sd,
+                "ess_bulk": float(az.ess(x, method="bulk")),
+                "ess_tail": float(az.ess(x, method="tail")),
+                "rhat": float(az.rhat(x)) if x.shape[0] > 1 else None,
+                "mean_err": abs(mean - ref_mean) / ref_sd,
+                "sd_err": abs(sd / ref_sd - 1.0),
+            }
+
+    def worst(key, fn=max):
+        vals = [(v[key], k) for k, v in per.items() if v[key] is not None and np.isfinite(v[key])]
+        return fn(vals) if vals else (None, None)
+
+    ess_bulk, ess_bulk_at = worst("ess_bulk", min)
+    ess_tail, ess_tail_at = worst("ess_tail", min)
+    rhat, rhat_at = worst("rhat")
+    mean_err, mean_err_at = worst("mean_err")
+    sd_err, sd_err_at = worst("sd_err")
+    return {
+        "min_ess_bulk": ess_bulk,
+        "min_ess_bulk_param": ess_bulk_at,
+        "min_ess_tail": ess_tail,
+        "min_ess_tail_param": ess_tail_at,
+        "max_rhat": rhat,
+        "max_rhat_param": rhat_at,
+        "max_mean_err": mean_err,
+        "max_mean_err_param": mean_err_at,
+        "max_sd_err": sd_err,
+        "max_sd_err_param": sd_err_at,
+        "per_param": per,
+    }
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version(), "machine": platform.machine()}
+    for mod in ("jax", "jaxlib", "numpyro", "blackjax", "pplx", "arviz"):
+        module = sys.modules.get(mod)
+        if module is not None:
+            out[mod] = getattr(module, "__version__", "?")
+    try:
+        import jax
+
+        out["device"] = str(jax.devices()[0])
+    except Exception:  # pragma: no cover - only in broken installs
+        pass
+    out["cpu_count"] = os.cpu_count()
+    return out
+
+
+def measure(args) -> dict:
+    t0 = args.t0 if args.t0 is not None else T_WORKER_START
+    settings = Settings(
+        num_chains=args.chains,
+        num_warmup=args.warmup,
+        num_samples=args.draws,
+        target_accept=args.target_accept,
+        max_tree_depth=args.max_tree_depth,
+    )
+    posterior = resolve_model(args.model)
+    clock = CompileClock()
+    t_import = time.time()
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    clock.install()
+    runner = RUNNERS[args.contender]
+    for module in IMPORTS[args.contender]:
+        importlib.import_module(module)
+    t_run = time.time()
+    out = runner(posterior, settings, args.seed)  # imports the library, builds, runs
+    t_end = time.time()  # draws are NumPy arrays on the host
+
+    compile_total = clock.seconds(until=t_end)
+    compile_in_run = clock.seconds(since=t_run, until=t_end)
+    breakdown = clock.breakdown()
+    n_steps = out["n_steps"]
+    warm = out["n_steps_warmup"]
+    grads_sampling = int(np.sum(n_steps))
+    grads_warmup = None if warm is None else int(np.sum(warm))
+    grads_total = None if warm is None else grads_sampling + grads_warmup
+
+    record = {
+        "model": posterior,
+        "contender": args.contender,
+        "seed": args.seed,
+        "settings": settings.__dict__,
+        "status": "ok",
+        "total_wall_s": t_end - t0,
+        "startup_s": T_WORKER_START - t0,
+        "import_s": t_run - t_import,
+        "run_s": t_end - t_run,
+        "compile_s": compile_total,
+        "compile_in_run_s": compile_in_run,
+        "compile_events": breakdown,
+        "cache_hits": clock.cache_hits,
+        "sampling_s": max(t_end - t_run - compile_in_run, 0.0),
+        "grad_evals_sampling": grads_sampling,
+        "grad_evals_warmup": grads_warmup,
+        "grad_evals_total": grads_total,
+        "divergences": int(np.sum(out["diverging"])),
+        "mean_tree_steps": float(np.mean(n_steps)),
+    }
+    record.update(diagnostics(posterior, out["draws"]))
+    fn, point = out["grad_target"]()
+    cost = gradient_cost(fn, point)
+    record["grad_cost_s"] = cost["call_s"]
+    record["grad_cost_loop_s"] = cost["loop_s"]
+    record["grad_cost_detail"] = cost
+    record.update(derived(record))
+    record["versions"] = versions()
+    return record
+
+
+def derived(r: dict) -> dict:
+    """Metrics derived from the raw measurements of one run."""
+
+    def div(a, b):
+        return None if a is None or b in (None, 0) else a / b
+
+    grads = r["grad_evals_total"]
+    work_call = None if grads is None else grads * r["grad_cost_s"]
+    work_loop = None if grads is None else grads * r["grad_cost_loop_s"]
+    return {
+        "ess_per_s": div(r["min_ess_bulk"], r["total_wall_s"]),
+        "ess_per_sampling_s": div(r["min_ess_bulk"], r["sampling_s"]),
+        "ess_per_1k_grad": div(r["min_ess_bulk"], r["grad_evals_sampling"] / 1000.0),
+        "overhead": div(r["sampling_s"], work_call),
+        "overhead_loop": div(r["sampling_s"], work_loop),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="one timed benchmark run")
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--contender", required=True, choices=CONTENDERS)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--chains", type=int, default=4)
+    parser.add_argument("--warmup", type=int, default=1000)
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--target-accept", type=float, default=0.8)
+    parser.add_argument("--max-tree-depth", type=int, default=10)
+    parser.add_argument("--t0", type=float, default=None, help="parent's time.time() at spawn")
+    parser.add_argument("--out", default=None, help="JSON file (default: stdout)")
+    args = parser.parse_args(argv)
+    try:
+        record = measure(args)
+        code = 0
+    except Exception as err:
+        record = {
+            "model": args.model,
+            "contender": args.contender,
+            "seed": args.seed,
+            "status": "error",
+            "error": f"{type(err).__name__}: {err}",
+            "traceback": traceback.format_exc(),
+        }
+        code = 1
+    text = json.dumps(record, indent=1, default=float)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+    else:
+        print(text)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
