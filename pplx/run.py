@@ -87,6 +87,8 @@ def run_nuts(logdensity_fn: Callable, key: jax.Array, init_positions: jax.Array,
         divergences = divergences + jnp.sum(info.diverging, dtype=jnp.int32)
         if progress is not None:
             progress.hook(x.iteration, divergences, jnp.mean(adapt.step_size))
+        # the bar shows warmup divergences during warmup, then sampling ones only
+        divergences = jnp.where(x.is_last_warmup, 0, divergences)
         return (states, adapt, buffer, divergences), None
 
     info_shape = jax.eval_shape(jax.vmap(algo.step), _schedule(key, 0, 1, num_chains).keys[0],

@@ -24,7 +24,6 @@ class Layout(NamedTuple):
 
     Example:
         >>> import jax.numpy as jnp
-import numpy as np
         >>> layout = Layout.from_shapes([("a", ()), ("b", (2,))])
         >>> layout.ravel({"a": jnp.array(1.0), "b": jnp.array([2.0, 3.0])}).tolist()
         [1.0, 2.0, 3.0]

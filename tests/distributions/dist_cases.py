@@ -119,7 +119,7 @@ CASES = [
         "StudentT",
         dist.StudentT,
         dict(df=9.0, loc=0.5, scale=2.0),
-        dict(df=np.array([3.0, 10.0]), loc=np.array([[0.0], [1.0]]), scale=1.5),
+        dict(df=np.array([6.0, 12.0]), loc=np.array([[0.0], [1.0]]), scale=1.5),
         lambda p, x: stats.t.logpdf(x, p["df"], p["loc"], p["scale"]),
         grad_params=("df", "loc", "scale"),
     ),

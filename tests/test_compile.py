@@ -1,0 +1,104 @@
+"""Compilation behaviour: one program per model shape, no retracing on new data, no host
+callbacks without a progress bar, and the pure entry under jit and vmap."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import pplx
+import pplx.distributions as dist
+
+SIGMA = jnp.array([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0])
+Y = jnp.array([28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0])
+SETTINGS = dict(num_warmup=50, num_samples=50, num_chains=2)
+
+
+def make_model(counter):
+    @pplx.model
+    def schools(sigma, y=None):
+        if isinstance(sigma, jax.core.Tracer):
+            counter["traces"] += 1
+        mu = pplx.sample("mu", dist.Normal(0.0, 5.0))
+        tau = pplx.sample("tau", dist.HalfCauchy(5.0))
+        with pplx.plate("school", sigma.shape[0]):
+            z = pplx.sample("theta_z", dist.Normal(0.0, 1.0))
+            pplx.sample("y", dist.Normal(mu + tau * z, sigma), obs=y)
+
+    return schools
+
+
+@pytest.fixture
+def compile_events():
+    events = []
+
+    def listener(event, duration, **kwargs):
+        if event == "/jax/core/compile/backend_compile_duration":
+            events.append(duration)
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    yield events
+    jax.monitoring.unregister_event_duration_listener(listener)
+
+
+@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # short runs
+def test_one_compilation_per_model_shape(compile_events):
+    counter = {"traces": 0}
+    schools = make_model(counter)
+    pplx.nuts(schools(SIGMA, y=Y), jax.random.key(0), progress_bar=False,
+              return_inferencedata=False, **SETTINGS)
+    first_traces = counter["traces"]
+    assert 0 < first_traces <= 12, first_traces  # init, kernel init/step, constrain
+    new_data, new_key = Y + 1.0, jax.random.key(1)
+    compiles_before = len(compile_events)
+    pplx.nuts(schools(SIGMA, y=new_data), new_key, progress_bar=False,
+              return_inferencedata=False, **SETTINGS)
+    assert counter["traces"] == first_traces, "new data of the same shape retraced the model"
+    assert len(compile_events) == compiles_before, "new data of the same shape recompiled"
+
+
+def test_log_density_traced_a_bounded_number_of_times():
+    counter = {"traces": 0}
+    model = make_model(counter)(SIGMA, y=Y)
+    checked = eqx.debug.assert_max_traces(model.fn, max_traces=12)
+    bound = pplx.Model(checked, (SIGMA,), {"y": Y})
+    jax.jit(lambda m, k: pplx.nuts_run(m, k, **SETTINGS).draws)(bound, jax.random.key(0))
+
+
+def _has_callback(jaxpr) -> bool:
+    text = str(jaxpr)
+    return "callback" in text
+
+
+def test_no_host_callbacks_without_progress_bar():
+    model = make_model({"traces": 0})(SIGMA, y=Y)
+    plain = jax.make_jaxpr(lambda k: pplx.nuts_run(model, k, **SETTINGS).draws)(
+        jax.random.key(0))
+    assert not _has_callback(plain)
+    hook = pplx.progress.ProgressHook(50, 50, 2)
+    with_bar = jax.make_jaxpr(
+        lambda k: pplx.nuts_run(model, k, progress=hook, **SETTINGS).draws)(jax.random.key(0))
+    assert _has_callback(with_bar)
+
+
+def test_pure_entry_under_jit_and_vmap_over_datasets():
+    schools = make_model({"traces": 0})
+    datasets = Y[None, :] + jnp.arange(3.0)[:, None] * 5.0
+
+    @jax.jit
+    def run(key, y):
+        return pplx.infer.nuts_run(schools(SIGMA, y=y), key, **SETTINGS).draws["mu"]
+
+    keys = jax.random.split(jax.random.key(0), 3)
+    batched = jax.vmap(run)(keys, datasets)
+    assert batched.shape == (3, 2, 50)
+    single = run(keys[1], datasets[1])
+    np.testing.assert_allclose(batched[1], single, rtol=1e-6, atol=1e-8)
+
+
+def test_same_key_same_draws():
+    model = make_model({"traces": 0})(SIGMA, y=Y)
+    a = pplx.nuts_run(model, jax.random.key(5), **SETTINGS).draws["tau"]
+    b = pplx.nuts_run(model, jax.random.key(5), **SETTINGS).draws["tau"]
+    np.testing.assert_array_equal(a, b)
