@@ -21,6 +21,7 @@ from pplx.model import Model
 from pplx.model.initialize import find_initial_position
 from pplx.results import Posterior
 from pplx.run import ChainState, run_nuts
+from pplx.timing import Timer
 
 
 class NUTSResult(NamedTuple):
@@ -178,11 +179,13 @@ def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: i
         hook = progress_lib.ProgressHook(num_warmup, num_samples, num_chains)
         progress_lib.start(hook)
     try:
-        result = _nuts_compiled(model, key, num_warmup=num_warmup, num_samples=num_samples,
-                                num_chains=num_chains, target_accept=target_accept,
-                                max_tree_depth=max_tree_depth, dense_mass=dense_mass,
-                                init_positions=positions, progress=hook)
-        result = jax.block_until_ready(result)
+        with Timer() as timer:
+            result = _nuts_compiled(
+                model, key, num_warmup=num_warmup, num_samples=num_samples,
+                num_chains=num_chains, target_accept=target_accept,
+                max_tree_depth=max_tree_depth, dense_mass=dense_mass,
+                init_positions=positions, progress=hook)
+            result = jax.block_until_ready(result)
     finally:
         if progress_bar:
             progress_lib.finish()
@@ -191,6 +194,7 @@ def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: i
         _raise_not_finite(model, result.init_positions[chain],
                           "100 random points in (-2, 2) of unconstrained space")
     posterior = to_posterior(model, result)
+    posterior.attrs.update(timer.as_attrs())
     _warn_convergence(posterior, max_tree_depth)
     return posterior.to_arviz() if return_inferencedata else posterior
 

@@ -19,6 +19,7 @@ class Posterior:
         dims: site name -> dimension names of one draw of the site.
         observed: observed site name -> data.
         observed_dims: observed site name -> dimension names.
+        attrs: run facts (timings in seconds, settings) kept on every ArviZ group.
     """
 
     draws: dict[str, np.ndarray]
@@ -26,6 +27,7 @@ class Posterior:
     dims: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     observed: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
     observed_dims: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    attrs: dict = dataclasses.field(default_factory=dict)
 
     @property
     def num_chains(self) -> int:
@@ -41,9 +43,12 @@ class Posterior:
 
         dims = {**{k: list(v) for k, v in self.dims.items()},
                 **{k: list(v) for k, v in self.observed_dims.items()}}
-        return az.from_dict(
+        idata = az.from_dict(
             posterior={k: np.asarray(v) for k, v in self.draws.items()},
             sample_stats={k: np.asarray(v) for k, v in self.stats.items()},
             observed_data={k: np.asarray(v) for k, v in self.observed.items()} or None,
             dims=dims,
         )
+        for group in idata.groups():
+            idata[group].attrs.update(self.attrs)
+        return idata
