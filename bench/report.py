@@ -185,6 +185,7 @@ def plot(result, agg, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FormatStrFormatter
 
     others, tables = ratio_tables(result, agg)
     labels = [short_name(m) for m in result["models"]] + ["geo. mean"]
@@ -199,6 +200,9 @@ def plot(result, agg, path: Path) -> None:
             ax.bar(x + (i - (len(others) - 1) / 2) * width, heights, width, label=c)
         ax.axhline(1.0, color="black", lw=0.8)
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+        ax.tick_params(axis="y", which="both", labelsize=7)
         ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
         how = "pplx / contender" if better else "contender / pplx"
         ax.set_title(f"{title}: {how} (> 1: pplx better)", fontsize=9)

@@ -164,11 +164,13 @@ def _run_numpyro(posterior: str, s: Settings, seed: int, chain_method: str) -> d
     # (NumPyro post-processes every iteration and only masks the store); only the
     # output buffer is twice as long.
     total = s.num_warmup + s.num_samples
-    mcmc._set_collection_params(0, total, total)
+    with_warmup = hasattr(mcmc, "_set_collection_params")
+    if with_warmup:
+        mcmc._set_collection_params(0, total, total)
     mcmc.run(jax.random.PRNGKey(seed), extra_fields=("num_steps", "diverging"), **data)
     samples = mcmc.get_samples(group_by_chain=True)
     extra = mcmc.get_extra_fields(group_by_chain=True)
-    w = s.num_warmup
+    w = s.num_warmup if with_warmup else 0
     draws = {k: np.asarray(v)[:, w:] for k, v in samples.items()}
     steps = np.asarray(extra["num_steps"])
     diverging = np.asarray(extra["diverging"])
@@ -184,7 +186,7 @@ def _run_numpyro(posterior: str, s: Settings, seed: int, chain_method: str) -> d
     return {
         "draws": draws,
         "n_steps": steps[:, w:],
-        "n_steps_warmup": steps[:, :w],
+        "n_steps_warmup": steps[:, :w] if with_warmup else None,
         "diverging": diverging[:, w:],
         "grad_target": grad_target,
     }
