@@ -10,6 +10,7 @@ from pplx import distributions, handlers, infer
 from pplx.api import logp, nuts, nuts_run, to_posterior
 from pplx.core.primitives import deterministic, factor, plate, sample
 from pplx.errors import ConvergenceWarning
+from pplx.forward import posterior_predictive, prior_predictive
 from pplx.model import Model, model
 from pplx.results import Posterior
 
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConvergenceWarning", "Model", "Posterior", "deterministic", "distributions", "factor",
-    "handlers", "infer", "logp", "model", "nuts", "nuts_run", "plate", "sample",
+    "handlers", "infer", "logp", "model", "nuts", "nuts_run", "plate", "posterior_predictive",
+    "prior_predictive", "sample",
     "to_posterior", "__version__",
 ]
