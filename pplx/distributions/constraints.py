@@ -158,7 +158,8 @@ class GreaterThan(Constraint):
         self.name = name or "greater_than"
 
     def check(self, value):
-        return jnp.asarray(value) > self.lower
+        value, lower = _bcast(value, self.lower)
+        return value > lower
 
     def feasible_like(self, value):
         value, lower = _bcast(_float(value), self.lower)
@@ -175,7 +176,8 @@ class GreaterThanEq(Constraint):
         self.name = name or "greater_than_eq"
 
     def check(self, value):
-        return jnp.asarray(value) >= self.lower
+        value, lower = _bcast(value, self.lower)
+        return value >= lower
 
     def feasible_like(self, value):
         value, lower = _bcast(_float(value), self.lower)
@@ -192,7 +194,8 @@ class LessThan(Constraint):
         self.name = name or "less_than"
 
     def check(self, value):
-        return jnp.asarray(value) < self.upper
+        value, upper = _bcast(value, self.upper)
+        return value < upper
 
     def feasible_like(self, value):
         value, upper = _bcast(_float(value), self.upper)
@@ -211,8 +214,8 @@ class Interval(Constraint):
         self.name = name or "interval"
 
     def check(self, value):
-        value = jnp.asarray(value)
-        return (value >= self.lower) & (value <= self.upper)
+        value, lower, upper = _bcast(value, self.lower, self.upper)
+        return (value >= lower) & (value <= upper)
 
     def feasible_like(self, value):
         value, lower, upper = _bcast(_float(value), self.lower, self.upper)
@@ -419,8 +422,8 @@ class IntegerInterval(_Integer):
         self.name = name or "integer_interval"
 
     def check(self, value):
-        value = jnp.asarray(value)
-        return (value >= self.lower) & (value <= self.upper) & _is_integer(value)
+        value, lower, upper = _bcast(value, self.lower, self.upper)
+        return (value >= lower) & (value <= upper) & _is_integer(value)
 
     def feasible_like(self, value):
         value, lower = _bcast(jnp.asarray(value), self.lower)
