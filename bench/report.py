@@ -70,6 +70,16 @@ def aggregate(runs: list[dict]) -> dict[tuple[str, str], dict]:
     return out
 
 
+def suspicious(a: dict) -> bool:
+    """A posterior mean further from the reference than sampling error explains.
+
+    With n effective draws a mean is off by about 1/sqrt(n) reference sds; more than
+    4/sqrt(min ESS) on the worst of a dozen scalars is unlikely for a correct sampler.
+    """
+    err, ess = a.get("max_mean_err"), a.get("min_ess_bulk")
+    return err is not None and ess is not None and ess > 0 and err > 4.0 / math.sqrt(ess)
+
+
 def ratio(agg, model, contender, key, higher_is_better):
     a = agg.get((model, BASELINE), {}).get(key)
     b = agg.get((model, contender), {}).get(key)
@@ -138,6 +148,8 @@ def markdown(result, agg) -> str:
             for col in COLUMNS:
                 scale = col[3] if len(col) > 3 else 1.0
                 cells.append(_fmt(a[col[0]], col[2], scale))
+            if suspicious(a):
+                cells[-1] += " (!)"
             lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     lines += _density_lines(result.get("densities"))
@@ -152,7 +164,8 @@ def markdown(result, agg) -> str:
             )
         lines.append("")
     lines += [
-        "Mean err: max over the reference scalars of |mean - reference mean| / reference sd.",
+        "Mean err: max over the reference scalars of |mean - reference mean| / reference sd;",
+        "(!) marks a value above 4 / sqrt(min ESS bulk), more than sampling error explains.",
         "Overhead: sampling time / (gradient evaluations x cost of one gradient); (loop) uses",
         "the cost inside a compiled loop, (call) the cost of one jitted call. See",
         "docs/benchmarks.md.",
