@@ -1,0 +1,323 @@
+"""The NUTS trajectory, built iteratively: doublings in a loop, leapfrog steps in a loop.
+
+Each doubling integrates a new subtree of ``2**depth`` states in a random direction, one
+leapfrog step at a time (a single call site of the integrator in the innermost loop).
+States are drawn by multinomial sampling: uniformly (progressively) within a subtree, and
+with Stan's bias towards the new subtree when it joins the trajectory.
+
+The U-turn checks of every sub-subtree that a recursive builder would make are done with
+``O(max_tree_depth)`` checkpoints: after leaf ``n`` (0-based) of a subtree, the subtrees of
+sizes ``2, 4, ..., 2**t`` that end at ``n`` are complete (``t`` = trailing one bits of
+``n``); the first leaf of each was an even leaf and was stored at checkpoint
+``popcount(leaf)``. Each completed subtree is checked as Stan (>= 2.26) checks a join of
+its two halves: over the whole, and across the join in both directions. All checkpoint
+checks are evaluated at once with a mask (vectorised, no loop, no branch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax.extend.random import threefry_2x32
+
+from pplx.kernels.integrators import IntegratorState, velocity_verlet
+from pplx.kernels.metrics import Metric, gaussian_euclidean
+
+
+class Proposal(NamedTuple):
+    """The state a (sub)trajectory currently proposes, with its Hamiltonian ``energy``."""
+
+    position: jax.Array
+    logdensity: jax.Array
+    logdensity_grad: jax.Array
+    energy: jax.Array
+
+
+class Checkpoints(NamedTuple):
+    """Per stored (even) leaf, arrays ``(K, d)``: its momentum and velocity, the momentum
+    sum of the subtree up to and including it, and momentum and velocity of the leaf just
+    before it (for the check across a join)."""
+
+    momentum: jax.Array
+    velocity: jax.Array
+    rho: jax.Array
+    prev_momentum: jax.Array
+    prev_velocity: jax.Array
+
+
+class Subtree(NamedTuple):
+    """The subtree being integrated; ``edge`` is its last state."""
+
+    edge: IntegratorState
+    edge_velocity: jax.Array
+    proposal: Proposal
+    log_weight: jax.Array
+    rho: jax.Array
+    checkpoints: Checkpoints
+    sum_accept: jax.Array
+    num_steps: jax.Array
+    is_diverging: jax.Array
+    is_turning: jax.Array
+
+
+class Trajectory(NamedTuple):
+    """The whole trajectory: both ends, the proposal, and the running statistics."""
+
+    left: IntegratorState
+    right: IntegratorState
+    left_velocity: jax.Array
+    right_velocity: jax.Array
+    proposal: Proposal
+    log_weight: jax.Array
+    rho: jax.Array
+    sum_accept: jax.Array
+    num_steps: jax.Array
+    depth: jax.Array
+    is_diverging: jax.Array
+    is_turning: jax.Array
+
+
+class TrajectoryInfo(NamedTuple):
+    """Transition statistics (ArviZ names), see :func:`nuts_transition`."""
+
+    diverging: jax.Array
+    acceptance_rate: jax.Array
+    energy: jax.Array
+    n_steps: jax.Array
+    tree_depth: jax.Array
+
+
+def _uniform(words, dtype):
+    """Uniforms in [0, 1) of ``dtype`` from pairs of random 32-bit words (last axis)."""
+    if jnp.finfo(dtype).nmant > 23:  # float64: 27 + 26 bits, as a 53-bit integer
+        high = (words[..., 0] >> 5).astype(dtype)
+        low = (words[..., 1] >> 6).astype(dtype)
+        return (high * 2.0**26 + low) * 2.0**-53
+    return (words[..., 0] >> 8).astype(dtype) * 2.0**-24
+
+
+def _normal(words, dtype):
+    """Standard normals from pairs of random words, by the inverse CDF (as JAX does)."""
+    half_ulp = 2.0**-54 if jnp.finfo(dtype).nmant > 23 else 2.0**-25
+    centred = 2.0 * (_uniform(words, dtype) + half_ulp) - 1.0  # in (-1, 1), symmetric
+    return jnp.sqrt(jnp.asarray(2.0, dtype)) * jax.scipy.special.erfinv(centred)
+
+
+def _select(pred, on_true, on_false):
+    return jax.tree.map(lambda a, b: jnp.where(pred, a, b), on_true, on_false)
+
+
+def join_is_turning(is_turning: Callable, left_far_velocity, left_rho, left_near_momentum,
+                    left_near_velocity, right_near_momentum, right_near_velocity, right_rho,
+                    right_far_velocity) -> jax.Array:
+    """U-turn check of two adjacent trajectories joined, as Stan does since 2.26.
+
+    Checks the joined trajectory as a whole, and each half extended by the first state of
+    the other (which catches U-turns a check of the whole misses on near-periodic
+    targets). ``near`` is the state at the join, ``far`` the opposite end; the order of
+    the two halves does not matter.
+    """
+    whole = is_turning(left_far_velocity, right_far_velocity, left_rho + right_rho)
+    left_extended = is_turning(left_far_velocity, right_near_velocity,
+                               left_rho + right_near_momentum)
+    right_extended = is_turning(left_near_velocity, right_far_velocity,
+                                left_near_momentum + right_rho)
+    return whole | left_extended | right_extended
+
+
+def _popcount(n):
+    return jax.lax.population_count(n)
+
+
+def _store_checkpoint(ckpts: Checkpoints, n, prev: IntegratorState, prev_velocity,
+                      new: IntegratorState, velocity, rho) -> Checkpoints:
+    # Even leaves start subtrees; leaf n is stored at index popcount(n), a slot no
+    # unfinished subtree still needs.
+    num = ckpts.momentum.shape[0]
+    row = (jnp.arange(num) == _popcount(n)) & (n % 2 == 0)
+    values = Checkpoints(new.momentum, velocity, rho, prev.momentum, prev_velocity)
+    return jax.tree.map(lambda old, v: jnp.where(row[:, None], v[None, :], old), ckpts, values)
+
+
+def _subtree_is_turning(metric: Metric, ckpts: Checkpoints, n, prev: IntegratorState,
+                        prev_velocity, new: IntegratorState, velocity, rho) -> jax.Array:
+    """Check every subtree completed by leaf ``n`` (none when ``n`` is even)."""
+    trailing_ones = _popcount(n & ~(n + 1))
+    idx_min = _popcount(n) - trailing_ones  # first leaf of the largest completed subtree
+    idx_max = idx_min + trailing_ones - 1  # first leaf of the pair (n - 1, n)
+    # The pair (n - 1, n) has a single leaf per half: the join checks coincide.
+    pair = metric.is_turning(prev_velocity, velocity, prev.momentum + new.momentum)
+    # Subtrees of 4 or more leaves: left half starts at checkpoint i, right half at i + 1.
+    left, right = (jax.tree.map(lambda a: a[:-1], ckpts), jax.tree.map(lambda a: a[1:], ckpts))
+    left_rho = right.rho - right.momentum - left.rho + left.momentum
+    right_rho = rho[None, :] - right.rho + right.momentum
+    joins = jax.vmap(join_is_turning, in_axes=(None, 0, 0, 0, 0, 0, 0, 0, None))(
+        metric.is_turning, left.velocity, left_rho, right.prev_momentum, right.prev_velocity,
+        right.momentum, right.velocity, right_rho, velocity)
+    i = jnp.arange(joins.shape[0])
+    larger = jnp.any(joins & (i >= idx_min) & (i < idx_max))
+    return (pair & (n % 2 == 1)) | larger
+
+
+def _add_leaf(tree: Subtree, new: IntegratorState, velocity, energy, log_uniform,
+              energy0, divergence_threshold) -> Subtree:
+    """Append one integrated state: weight, uniform progressive sampling, statistics."""
+    energy = jnp.where(jnp.isnan(energy), jnp.inf, energy)
+    delta = energy - energy0
+    log_w = -delta
+    log_weight = jnp.logaddexp(tree.log_weight, log_w)
+    take = log_uniform < log_w - log_weight
+    leaf = Proposal(new.position, new.logdensity, new.logdensity_grad, energy)
+    return tree._replace(
+        edge=new, edge_velocity=velocity, proposal=_select(take, leaf, tree.proposal),
+        log_weight=log_weight, rho=tree.rho + new.momentum,
+        sum_accept=tree.sum_accept + jnp.exp(jnp.minimum(log_w, 0.0)),
+        num_steps=tree.num_steps + 1, is_diverging=delta > divergence_threshold)
+
+
+def build_subtree(seed, trajectory: Trajectory, go_right, step_size, metric: Metric,
+                  leapfrog: Callable, energy0, num_checkpoints: int,
+                  divergence_threshold) -> Subtree:
+    """Integrate ``2**depth`` states from the trajectory's end in the chosen direction.
+
+    Stops early, leaving the subtree invalid, at a divergence or a sub-subtree U-turn.
+    The uniform of leaf ``n`` is Threefry of the counter ``(depth, n)`` under the random
+    ``seed`` (two words): one hash per leaf, a small graph to compile.
+    """
+    edge = _select(go_right, trajectory.right, trajectory.left)
+    edge_velocity = jnp.where(go_right, trajectory.right_velocity, trajectory.left_velocity)
+    signed_step_size = jnp.where(go_right, step_size, -step_size)
+    num_leaves = jnp.left_shift(jnp.ones_like(trajectory.depth), trajectory.depth)
+    zeros = jnp.zeros((num_checkpoints,) + edge.position.shape, edge.position.dtype)
+    false = jnp.zeros((), bool)
+    init = Subtree(edge, edge_velocity, trajectory.proposal, jnp.full_like(energy0, -jnp.inf),
+                   jnp.zeros_like(edge.momentum), Checkpoints(*(zeros,) * 5),
+                   jnp.zeros_like(energy0), jnp.zeros_like(trajectory.num_steps), false, false)
+
+    def keep_going(tree: Subtree):
+        return (tree.num_steps < num_leaves) & ~tree.is_diverging & ~tree.is_turning
+
+    def one_step(tree: Subtree) -> Subtree:
+        n = tree.num_steps
+        new = leapfrog(tree.edge, signed_step_size)
+        velocity = metric.velocity(new.momentum)
+        energy = -new.logdensity + 0.5 * jnp.dot(new.momentum, velocity)
+        counter = jnp.stack([trajectory.depth, n]).astype(jnp.uint32)
+        log_uniform = jnp.log(_uniform(threefry_2x32(seed, counter), energy.dtype))
+        grown = _add_leaf(tree, new, velocity, energy, log_uniform, energy0,
+                          divergence_threshold)
+        ckpts = _store_checkpoint(tree.checkpoints, n, tree.edge, tree.edge_velocity, new,
+                                  velocity, grown.rho)
+        turning = _subtree_is_turning(metric, ckpts, n, tree.edge, tree.edge_velocity, new,
+                                      velocity, grown.rho)
+        return grown._replace(checkpoints=ckpts, is_turning=turning)
+
+    return jax.lax.while_loop(keep_going, one_step, init)
+
+
+def merge_subtree(trajectory: Trajectory, tree: Subtree, go_right, log_uniform,
+                  metric: Metric) -> Trajectory:
+    """Join a subtree to the trajectory: biased progressive sampling, then the U-turn check.
+
+    An invalid subtree (divergent or turning inside) ends the trajectory; its states are
+    not sampled from, and the tree depth counts only valid doublings, as in Stan.
+    """
+    is_valid = ~tree.is_diverging & ~tree.is_turning
+    take = is_valid & (log_uniform < tree.log_weight - trajectory.log_weight)
+    left = _select(go_right, trajectory.left, tree.edge)
+    right = _select(go_right, tree.edge, trajectory.right)
+    left_velocity = jnp.where(go_right, trajectory.left_velocity, tree.edge_velocity)
+    right_velocity = jnp.where(go_right, tree.edge_velocity, trajectory.right_velocity)
+    near = _select(go_right, trajectory.right, trajectory.left)
+    near_velocity = jnp.where(go_right, trajectory.right_velocity, trajectory.left_velocity)
+    far_velocity = jnp.where(go_right, trajectory.left_velocity, trajectory.right_velocity)
+    turning = join_is_turning(
+        metric.is_turning, far_velocity, trajectory.rho, near.momentum, near_velocity,
+        tree.checkpoints.momentum[0], tree.checkpoints.velocity[0], tree.rho,
+        tree.edge_velocity)
+    return Trajectory(
+        left, right, left_velocity, right_velocity,
+        proposal=_select(take, tree.proposal, trajectory.proposal),
+        log_weight=jnp.logaddexp(trajectory.log_weight, tree.log_weight),
+        rho=trajectory.rho + tree.rho, sum_accept=trajectory.sum_accept + tree.sum_accept,
+        num_steps=trajectory.num_steps + tree.num_steps,
+        depth=trajectory.depth + is_valid.astype(trajectory.depth.dtype),
+        is_diverging=tree.is_diverging, is_turning=tree.is_turning | turning)
+
+
+def nuts_transition(words, initial: IntegratorState, step_size, metric: Metric,
+                    leapfrog: Callable, max_tree_depth: int,
+                    divergence_threshold: float) -> tuple[Proposal, TrajectoryInfo]:
+    """One NUTS transition from ``initial`` (momentum already drawn).
+
+    ``words`` are ``4 * max_tree_depth + 2`` random 32-bit words: per depth a direction
+    and an acceptance uniform, and the seed of the per-leaf uniforms.
+
+    Returns the sampled state and the statistics: ``acceptance_rate`` is Stan's mean
+    Metropolis acceptance over every state integrated (dual averaging's target),
+    ``n_steps`` the leapfrog steps (gradient evaluations), ``tree_depth`` the valid
+    doublings, ``energy`` the Hamiltonian at the sampled state.
+    """
+    velocity = metric.velocity(initial.momentum)
+    energy0 = -initial.logdensity + 0.5 * jnp.dot(initial.momentum, velocity)
+    proposal = Proposal(initial.position, initial.logdensity, initial.logdensity_grad, energy0)
+    zero, false = jnp.zeros((), jnp.int32), jnp.zeros((), bool)
+    init = Trajectory(initial, initial, velocity, velocity, proposal, jnp.zeros_like(energy0),
+                      initial.momentum, jnp.zeros_like(energy0), zero, zero, false, false)
+    uniforms = _uniform(words[:-2].reshape(max_tree_depth, 2, 2), energy0.dtype)
+    num_checkpoints = max(max_tree_depth - 1, 1)
+
+    def keep_going(traj: Trajectory):
+        return (traj.depth < max_tree_depth) & ~traj.is_diverging & ~traj.is_turning
+
+    def double(traj: Trajectory) -> Trajectory:
+        go_right = uniforms[traj.depth, 0] < 0.5
+        tree = build_subtree(words[-2:], traj, go_right, step_size, metric, leapfrog, energy0,
+                             num_checkpoints, divergence_threshold)
+        return merge_subtree(traj, tree, go_right, jnp.log(uniforms[traj.depth, 1]), metric)
+
+    traj = jax.lax.while_loop(keep_going, double, init)
+    info = TrajectoryInfo(
+        diverging=traj.is_diverging,
+        acceptance_rate=traj.sum_accept / jnp.maximum(traj.num_steps, 1).astype(energy0.dtype),
+        energy=traj.proposal.energy, n_steps=traj.num_steps, tree_depth=traj.depth)
+    return traj.proposal, info
+
+
+def nuts_kernel(logdensity_fn: Callable[[jax.Array], jax.Array], max_tree_depth: int = 10,
+                divergence_threshold: float = 1000.0) -> Callable:
+    """Build a NUTS transition on flat vectors.
+
+    Returns:
+        ``kernel(key, position, logdensity, logdensity_grad, step_size,
+        inverse_mass_matrix) -> (Proposal, TrajectoryInfo)``; the inverse mass matrix is
+        ``f[d]`` (diagonal) or ``f[d, d]`` (dense).
+
+    Example:
+        >>> import jax, jax.numpy as jnp
+        >>> logdensity = lambda z: -0.5 * jnp.sum(z**2)
+        >>> kernel = nuts_kernel(logdensity, max_tree_depth=4)
+        >>> z = jnp.ones(3)
+        >>> new, info = kernel(jax.random.key(0), z, logdensity(z), -z, 0.5, jnp.ones(3))
+        >>> new.position.shape, int(info.tree_depth) <= 4
+        ((3,), True)
+    """
+
+    def kernel(key, position, logdensity, logdensity_grad, step_size, inverse_mass_matrix):
+        metric = gaussian_euclidean(inverse_mass_matrix)
+        leapfrog = velocity_verlet(logdensity_fn, metric.velocity)
+        # All randomness of the transition in one draw: each Threefry call site costs
+        # compile time (vmapped over chains, a narrow one costs as much as a wide one).
+        num_normal = 2 * position.shape[0]
+        words = jax.random.bits(key, (num_normal + 4 * max_tree_depth + 2,), jnp.uint32)
+        noise = _normal(words[:num_normal].reshape(-1, 2), position.dtype)
+        momentum = metric.momentum_from_normal(noise)
+        initial = IntegratorState(position, momentum, logdensity, logdensity_grad)
+        step_size = jnp.asarray(step_size, position.dtype)
+        return nuts_transition(words[num_normal:], initial, step_size, metric, leapfrog,
+                               max_tree_depth, divergence_threshold)
+
+    return kernel
