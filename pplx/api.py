@@ -32,6 +32,7 @@ class NUTSResult(NamedTuple):
     state: ChainState
     init_positions: jax.Array
     init_ok: jax.Array
+    log_likelihood: dict[str, jax.Array]
 
 
 def _check_nuts_model(model: Model) -> None:
@@ -63,7 +64,7 @@ def _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree
 def nuts_run(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: int = 1000,
              num_chains: int = 4, target_accept: float = 0.8, max_tree_depth: int = 10,
              dense_mass: bool = False, init_positions: jax.Array | None = None,
-             progress: Any = None) -> NUTSResult:
+             log_likelihood: bool = False, progress: Any = None) -> NUTSResult:
     """NUTS with window adaptation on a bound model: the pure entry.
 
     Usable inside ``jax.jit`` and ``jax.vmap`` (e.g. over datasets or keys).
@@ -77,6 +78,8 @@ def nuts_run(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_sample
         dense_mass: adapt a dense inverse mass matrix instead of a diagonal one.
         init_positions: optional ``(num_chains, d)`` unconstrained starting points;
             by default uniform in (-2, 2), retried until the density is finite.
+        log_likelihood: also return each observed site's elementwise log-likelihood at
+            every draw, ``(chain, draw, *batch_shape)``, for LOO and WAIC.
         progress: optional progress hook (used by :func:`nuts`).
 
     Returns:
@@ -113,7 +116,10 @@ def nuts_run(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_sample
     draws = jax.vmap(jax.vmap(model.constrain))(out.positions)
     stats = dict(out.info._asdict())
     stats["step_size"] = jnp.broadcast_to(out.state.step_size[:, None], stats["lp"].shape)
-    return NUTSResult(draws, stats, out.state, init_positions, init_ok)
+    loglik = {}
+    if log_likelihood:
+        loglik = jax.vmap(jax.vmap(model.pointwise_loglik))(out.positions)
+    return NUTSResult(draws, stats, out.state, init_positions, init_ok, loglik)
 
 
 _nuts_compiled = eqx.filter_jit(nuts_run)
@@ -141,8 +147,8 @@ def _raise_not_finite(model: Model, z: jax.Array, where: str):
 
 def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: int = 1000,
          num_chains: int = 4, target_accept: float = 0.8, max_tree_depth: int = 10,
-         dense_mass: bool = False, init: dict | None = None, progress_bar: bool = True,
-         return_inferencedata: bool = True):
+         dense_mass: bool = False, init: dict | None = None, log_likelihood: bool = False,
+         progress_bar: bool = True, return_inferencedata: bool = True):
     """Sample a model with NUTS and return ArviZ ``InferenceData``: the friendly entry.
 
     Checks the model and settings before compiling, finds finite starting points (or
@@ -155,6 +161,7 @@ def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: i
         num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass:
             as in :func:`nuts_run`.
         init: optional dict of constrained starting values by site name (all chains).
+        log_likelihood: add the ``log_likelihood`` group (for ``az.loo`` / ``az.waic``).
         progress_bar: show a progress bar on stderr.
         return_inferencedata: False returns a :class:`pplx.results.Posterior`.
 
@@ -184,7 +191,7 @@ def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: i
                 model, key, num_warmup=num_warmup, num_samples=num_samples,
                 num_chains=num_chains, target_accept=target_accept,
                 max_tree_depth=max_tree_depth, dense_mass=dense_mass,
-                init_positions=positions, progress=hook)
+                init_positions=positions, log_likelihood=log_likelihood, progress=hook)
             result = jax.block_until_ready(result)
     finally:
         if progress_bar:
@@ -209,6 +216,7 @@ def to_posterior(model: Model, result: NUTSResult) -> Posterior:
         dims={k: sites[k].dims for k in result.draws},
         observed={k: np.asarray(v) for k, v in observed.items()},
         observed_dims={k: sites[k].dims for k in observed},
+        log_likelihood={k: np.asarray(v) for k, v in result.log_likelihood.items()},
     )
 
 

@@ -19,6 +19,8 @@ class Posterior:
         dims: site name -> dimension names of one draw of the site.
         observed: observed site name -> data.
         observed_dims: observed site name -> dimension names.
+        log_likelihood: observed site name -> elementwise log-likelihood
+            ``(chain, draw, *batch_shape)`` (empty unless asked for).
         attrs: run facts (timings in seconds, settings) kept on every ArviZ group.
     """
 
@@ -28,6 +30,7 @@ class Posterior:
     observed: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
     observed_dims: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     attrs: dict = dataclasses.field(default_factory=dict)
+    log_likelihood: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
     @property
     def num_chains(self) -> int:
@@ -47,6 +50,7 @@ class Posterior:
             posterior={k: np.asarray(v) for k, v in self.draws.items()},
             sample_stats={k: np.asarray(v) for k, v in self.stats.items()},
             observed_data={k: np.asarray(v) for k, v in self.observed.items()} or None,
+            log_likelihood={k: np.asarray(v) for k, v in self.log_likelihood.items()} or None,
             dims=dims,
         )
         for group in idata.groups():

@@ -137,11 +137,11 @@ def test_vmap_over_datasets():
 
 # ----- bad input: clear errors naming the site ------------------------------------------
 
-def test_nan_in_observed_data_names_the_site():
+def test_nan_in_observed_data_is_imputed_not_silent():
     y = Y.copy()
     y[2] = np.nan
-    with pytest.raises(ValueError, match="observed site 'y' contains 1 NaN"):
-        eight_schools(SIGMA, y=y)
+    m = eight_schools(SIGMA, y=y)
+    assert "y_missing" in m.named_vars and np.isfinite(m.logdensity(jnp.zeros(m.num_dims)))
 
 
 def test_value_outside_support_names_the_site():

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 from pplx.core.handlers import trace
 from pplx.core.stack import Handler, Message
 from pplx.distributions import biject_to
+from pplx.model import missing
 
 
 def is_latent(msg: Message) -> bool:
@@ -32,12 +33,16 @@ class constrain(Handler):
     """
 
     def __init__(self, fn: Callable | None = None, values: dict | None = None,
-                 fill_missing: bool = False):
+                 fill_missing: bool = False, missing: dict | None = None):
         super().__init__(fn)
         self.values = dict(values or {})
         self.fill_missing = fill_missing
+        self.missing = dict(missing or {})
 
     def process(self, msg: Message) -> None:
+        if msg.type == "sample" and msg.is_observed:
+            self._impute(msg)
+            return
         if not is_latent(msg) or msg.value is not None:
             return
         if msg.fn.is_discrete:
@@ -55,6 +60,18 @@ class constrain(Handler):
         msg.infer["unconstrained"] = u
         msg.infer["log_det"] = log_det
 
+    def _impute(self, msg: Message) -> None:
+        if self.fill_missing and msg.name not in self.missing:
+            index = missing.find_missing(msg)  # inspection: read the NaN pattern
+            if index is not None:
+                self.missing[msg.name] = index
+        index = self.missing.get(msg.name)
+        if index is not None:
+            u = self.values.get(missing.missing_name(msg.name))
+            if u is None and not self.fill_missing:
+                raise KeyError(f"no unconstrained value for '{missing.missing_name(msg.name)}'.")
+            missing.fill_missing(msg, index, u)
+
     def _discrete(self, msg: Message) -> None:
         value = self.values.get(msg.name)
         if value is None:
@@ -67,11 +84,19 @@ class constrain(Handler):
 class unconstrain(Handler):
     """Set latent sites to the constrained values in ``point`` and record ``u = inverse(x)``."""
 
-    def __init__(self, fn: Callable | None = None, point: dict | None = None):
+    def __init__(self, fn: Callable | None = None, point: dict | None = None,
+                 missing: dict | None = None):
         super().__init__(fn)
         self.point = dict(point or {})
+        self.missing = dict(missing or {})
 
     def process(self, msg: Message) -> None:
+        if msg.type == "sample" and msg.is_observed and msg.name in self.missing:
+            name = missing.missing_name(msg.name)
+            if name not in self.point:
+                raise KeyError(f"the point has no value for latent site '{name}'.")
+            missing.unconstrain_missing(msg, self.missing[msg.name], self.point[name])
+            return
         if not is_latent(msg) or msg.value is not None:
             return
         if msg.name not in self.point:

@@ -20,15 +20,35 @@ from pplx.model.execute import constrain, is_latent, run_traced
 from pplx.model.sites import SiteInfo, dim_names
 
 
-def inspect_sites(fn: Callable, args: tuple, kwargs: dict) -> tuple[SiteInfo, ...]:
-    """Run ``fn`` once and describe every site, in execution order."""
-    sites = run_traced(fn, args, kwargs, constrain(fill_missing=True))
+def inspect_sites(fn: Callable, args: tuple, kwargs: dict):
+    """Run ``fn`` once; describe every site, in execution order, and the missing data.
+
+    Returns:
+        ``(sites, missing)``: a tuple of :class:`SiteInfo` (an imputed ``<site>_missing``
+        latent placed just before its observed site) and a tuple of
+        ``(site, missing flat indices)``.
+    """
+    handler = constrain(fill_missing=True)
+    sites = run_traced(fn, args, kwargs, handler)
     infos = []
     for msg in sites.values():
         if msg.type == "sample" and msg.is_observed:
             check_observed(msg)
+            if "missing" in msg.infer:
+                infos.append(_missing_info(msg))
         infos.append(_site_info(msg))
-    return tuple(infos)
+    missing = tuple((k, tuple(int(i) for i in v)) for k, v in handler.missing.items())
+    return tuple(infos), missing
+
+
+def _missing_info(msg: Message) -> SiteInfo:
+    name, x, u = msg.infer["missing"]
+    shape = tuple(jnp.shape(x))
+    dims = tuple(f"{name}_dim_{i}" for i in range(len(shape)))
+    return SiteInfo(name=name, kind="latent", shape=shape, batch_shape=shape[:1],
+                    event_shape=shape[1:], unconstrained_shape=tuple(jnp.shape(u)),
+                    support=str(getattr(msg.fn.support, "name", "")), dims=dims,
+                    distribution=type(msg.fn).__name__)
 
 
 def _site_info(msg: Message) -> SiteInfo:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pplx.core.handlers import substitute
 from pplx.model.execute import constrain, joint_log_density, run_traced, unconstrain
 from pplx.model.inspect import inspect_sites
 from pplx.model.layout import Layout
@@ -25,6 +26,13 @@ from pplx.model.sites import SiteInfo
 
 def _is_data(x: Any) -> bool:
     return isinstance(x, (jax.Array, np.ndarray, np.generic))
+
+
+def _as_array(x: Any) -> jax.Array:
+    """Data as a JAX array; a masked array's masked entries become NaN (missing)."""
+    if isinstance(x, np.ma.MaskedArray):
+        x = np.ma.filled(x.astype(float), np.nan)
+    return jnp.asarray(x)
 
 
 class Model(eqx.Module):
@@ -54,14 +62,15 @@ class Model(eqx.Module):
     treedef: Any = eqx.field(static=True)
     sites: tuple[SiteInfo, ...] = eqx.field(static=True)
     layout: Layout = eqx.field(static=True)
+    missing: tuple = eqx.field(static=True)
 
     def __init__(self, fn: Callable, args: tuple, kwargs: dict):
         leaves, treedef = jax.tree.flatten((tuple(args), dict(kwargs)))
         self.fn = fn
         self.treedef = treedef
-        self.data = tuple(jnp.asarray(x) if _is_data(x) else None for x in leaves)
+        self.data = tuple(_as_array(x) if _is_data(x) else None for x in leaves)
         self.static = tuple(None if _is_data(x) else x for x in leaves)
-        self.sites = inspect_sites(fn, *self._args_kwargs())
+        self.sites, self.missing = inspect_sites(fn, *self._args_kwargs())
         latents = [s for s in self.sites if s.kind == "latent" and not s.is_discrete]
         self.layout = Layout.from_shapes((s.name, s.unconstrained_shape) for s in latents)
 
@@ -106,6 +115,11 @@ class Model(eqx.Module):
         return {s.name: s for s in self.sites}
 
     @property
+    def missing_index(self) -> dict[str, np.ndarray]:
+        """Observed site -> flat indices of its missing entries (imputed as latents)."""
+        return {name: np.asarray(index, dtype=np.int64) for name, index in self.missing}
+
+    @property
     def num_dims(self) -> int:
         """Length of the flat unconstrained vector."""
         return self.layout.num_dims
@@ -115,7 +129,8 @@ class Model(eqx.Module):
         """Run the model with latents at the unconstrained flat point ``z``; its sites."""
         self._require_continuous()
         args, kwargs = self._args_kwargs()
-        return run_traced(self.fn, args, kwargs, constrain(values=self.layout.unravel(z)))
+        return run_traced(self.fn, args, kwargs,
+                          constrain(values=self.layout.unravel(z), missing=self.missing_index))
 
     def logdensity(self, z: jax.Array, jacobian: bool = True) -> jax.Array:
         """Joint log density at the flat unconstrained point ``z`` (log|J| included)."""
@@ -128,15 +143,24 @@ class Model(eqx.Module):
     def constrain(self, z: jax.Array) -> dict[str, jax.Array]:
         """Constrained latent values and deterministics at the unconstrained point ``z``."""
         sites = self.trace_at(z)
-        return {name: m.value for name, m in sites.items()
-                if name in self.layout.names or m.type == "deterministic"}
+        out = {name: m.value for name, m in sites.items()
+               if name in self.layout.names or m.type == "deterministic"}
+        for m in sites.values():
+            if "missing" in m.infer:
+                out[m.infer["missing"][0]] = m.infer["missing"][1]
+        return out
 
     def flatten(self, point: dict) -> jax.Array:
         """The flat unconstrained vector of a point given in constrained values."""
         self._require_continuous()
         args, kwargs = self._args_kwargs()
-        sites = run_traced(self.fn, args, kwargs, unconstrain(point=point))
-        return self.layout.ravel({n: sites[n].infer["unconstrained"] for n in self.layout.names})
+        sites = run_traced(self.fn, args, kwargs,
+                           unconstrain(point=point, missing=self.missing_index))
+        values = {n: m.infer["unconstrained"] for n, m in sites.items()
+                  if "unconstrained" in m.infer}
+        values.update({m.infer["missing"][0]: m.infer["missing"][2] for m in sites.values()
+                       if "missing" in m.infer})
+        return self.layout.ravel(values)
 
     def logp(self, point: dict, jacobian: bool = True) -> jax.Array:
         """Joint log density at a point given in constrained values (PyMC's ``logp``)."""
@@ -160,8 +184,42 @@ class Model(eqx.Module):
     def observed_data(self) -> dict[str, jax.Array]:
         """The data of every observed site, by name."""
         args, kwargs = self._args_kwargs()
-        sites = run_traced(self.fn, args, kwargs, constrain(fill_missing=True))
-        return {n: m.value for n, m in sites.items() if m.type == "sample" and m.is_observed}
+        sites = run_traced(self.fn, args, kwargs,
+                           constrain(fill_missing=True, missing=self.missing_index))
+        return {n: m.infer.get("data", m.value) for n, m in sites.items()
+                if m.type == "sample" and m.is_observed}
+
+    def pointwise_loglik(self, z: jax.Array) -> dict[str, jax.Array]:
+        """Elementwise log-likelihood of each observed site at ``z`` (for LOO / WAIC)."""
+        from pplx.model.execute import site_log_prob
+
+        return {name: site_log_prob(m) for name, m in self.trace_at(z).items()
+                if m.type == "sample" and m.is_observed}
+
+    def logp_fn(self, vars: list[str], fixed: dict | None = None) -> ConditionalLogp:
+        """Log density over the latents ``vars`` with every other latent held fixed.
+
+        Args:
+            vars: names of the latent sites that stay free.
+            fixed: constrained values of all other latent sites.
+
+        Returns:
+            :class:`ConditionalLogp` with ``logdensity_fn(z_sub)``, ``value_and_grad_fn``
+            and the ``layout`` of the subset's flat vector (Jacobian of the free sites
+            included; the fixed sites are constants).
+
+        Example:
+            >>> import jax.numpy as jnp, pplx
+            >>> import pplx.distributions as dist
+            >>> @pplx.model
+            ... def two():
+            ...     a = pplx.sample("a", dist.Normal(0.0, 1.0))
+            ...     pplx.sample("b", dist.Normal(a, 1.0))
+            >>> cond = two().logp_fn(["b"], fixed={"a": 2.0})
+            >>> round(float(cond.logdensity_fn(jnp.array([2.0]))), 4)  # N(2|0,1) + N(2|2,1)
+            -3.8379
+        """
+        return conditional_logp(self, vars, dict(fixed or {}))
 
     def initial_point(self) -> dict[str, jax.Array]:
         """The centre of the unconstrained space (``u = 0``), in constrained values."""
@@ -175,6 +233,38 @@ class Model(eqx.Module):
                 "log density covers continuous latents only. Marginalise them out, or give "
                 "their values with pplx.handlers.condition / substitute."
             )
+
+
+class ConditionalLogp(NamedTuple):
+    """A log density over a subset of latents (see :meth:`Model.logp_fn`)."""
+
+    logdensity_fn: Callable
+    value_and_grad_fn: Callable
+    layout: Layout
+
+
+def conditional_logp(m: Model, names: list[str], fixed: dict) -> ConditionalLogp:
+    """Build :meth:`Model.logp_fn` (a function so the Model class stays small)."""
+    blocks = {b.name: b for b in m.layout.blocks}
+    unknown = [n for n in names if n not in blocks]
+    if unknown:
+        raise ValueError(f"logp_fn: {unknown} are not continuous latent sites of the model; "
+                         f"choose among {list(blocks)}.")
+    others = [n for n in blocks if n not in names]
+    absent = [n for n in others if n not in fixed]
+    if absent:
+        raise ValueError(f"logp_fn: give fixed values for the latent sites {absent}.")
+    layout = Layout.from_shapes((n, blocks[n].shape) for n in names)
+    args, kwargs = m._args_kwargs()
+    held = {n: fixed[n] for n in others}
+
+    def logdensity_fn(z_sub: jax.Array) -> jax.Array:
+        sites = run_traced(m.fn, args, kwargs,
+                           constrain(values=layout.unravel(z_sub), missing=m.missing_index),
+                           substitute(data=held))
+        return joint_log_density(sites)
+
+    return ConditionalLogp(logdensity_fn, jax.value_and_grad(logdensity_fn), layout)
 
 
 def model(fn: Callable) -> Callable[..., Model]:
