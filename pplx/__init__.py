@@ -12,12 +12,14 @@ from pplx.core.primitives import deterministic, factor, plate, sample
 from pplx.errors import ConvergenceWarning
 from pplx.forward import posterior_predictive, prior_predictive
 from pplx.model import Model, model
+from pplx.model.transforms import condition, do
 from pplx.results import Posterior
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConvergenceWarning", "Model", "Posterior", "deterministic", "distributions", "factor",
+    "ConvergenceWarning", "Model", "Posterior", "condition", "deterministic", "distributions",
+    "do", "factor",
     "handlers", "infer", "logp", "model", "nuts", "nuts_run", "plate", "posterior_predictive",
     "prior_predictive", "sample",
     "to_posterior", "__version__",

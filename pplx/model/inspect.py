@@ -48,7 +48,7 @@ def _missing_info(msg: Message) -> SiteInfo:
     return SiteInfo(name=name, kind="latent", shape=shape, batch_shape=shape[:1],
                     event_shape=shape[1:], unconstrained_shape=tuple(jnp.shape(u)),
                     support=str(getattr(msg.fn.support, "name", "")), dims=dims,
-                    distribution=type(msg.fn).__name__)
+                    distribution=_family(msg.fn))
 
 
 def _site_info(msg: Message) -> SiteInfo:
@@ -70,8 +70,15 @@ def _site_info(msg: Message) -> SiteInfo:
         name=msg.name, kind=kind, shape=shape, batch_shape=batch, event_shape=event,
         unconstrained_shape=unconstrained, is_discrete=bool(fn.is_discrete),
         support=str(getattr(fn.support, "name", type(fn.support).__name__)), dims=dims,
-        distribution=type(fn).__name__,
+        distribution=_family(fn),
     )
+
+
+def _family(fn) -> str:
+    """The distribution's name, seen through batch-shape wrappers (Expanded, Independent)."""
+    while type(fn).__name__ in ("Expanded", "Independent") and hasattr(fn, "base"):
+        fn = fn.base
+    return type(fn).__name__
 
 
 def check_observed(msg: Message) -> None:

@@ -124,6 +124,21 @@ class Model(eqx.Module):
         """Length of the flat unconstrained vector."""
         return self.layout.num_dims
 
+    def to_dot(self) -> str:
+        """Graphviz DOT text of the dependency graph (no graphviz install needed)."""
+        from pplx.model.graph import to_dot
+
+        return to_dot(self)
+
+    def to_graphviz(self):
+        """A ``graphviz.Source`` of :meth:`to_dot` (needs the ``graphviz`` package)."""
+        try:
+            import graphviz
+        except ImportError as err:
+            raise ImportError("to_graphviz needs the graphviz package (pip install "
+                              "graphviz); to_dot() gives the DOT text without it.") from err
+        return graphviz.Source(self.to_dot())
+
     # ----- densities -----------------------------------------------------------------
     def trace_at(self, z: jax.Array):
         """Run the model with latents at the unconstrained flat point ``z``; its sites."""
@@ -221,9 +236,40 @@ class Model(eqx.Module):
         """
         return conditional_logp(self, vars, dict(fixed or {}))
 
-    def initial_point(self) -> dict[str, jax.Array]:
-        """The centre of the unconstrained space (``u = 0``), in constrained values."""
-        return self.constrain(jnp.zeros((self.num_dims,)))
+    def initial_point(self, strategy: str = "center", key: jax.Array | None = None,
+                      values: dict | None = None) -> dict[str, jax.Array]:
+        """A starting point in constrained values (deterministics included).
+
+        Args:
+            strategy: ``"center"`` (``u = 0`` in unconstrained space: the median of a
+                symmetric prior, 1 for a positive site), ``"uniform"`` (uniform in (-2, 2)
+                of the unconstrained space) or ``"prior"`` (a draw from the prior).
+            key: PRNG key for ``"uniform"`` and ``"prior"``.
+            values: constrained values that override the strategy for some sites.
+        """
+        if strategy == "center":
+            z = jnp.zeros((self.num_dims,))
+        elif strategy in ("uniform", "prior"):
+            if key is None:
+                raise ValueError(f"initial_point(strategy='{strategy}') needs a key.")
+            z = (jax.random.uniform(key, (self.num_dims,), minval=-2.0, maxval=2.0)
+                 if strategy == "uniform" else self._prior_point(key))
+        else:
+            raise ValueError(f"unknown strategy {strategy!r}: use 'center', 'uniform' or "
+                             "'prior'.")
+        point = self.constrain(z)
+        if values:
+            point = self.constrain(self.flatten({**point, **values}))
+        return point
+
+    def _prior_point(self, key: jax.Array) -> jax.Array:
+        from pplx.core.handlers import seed
+
+        args, kwargs = self._args_kwargs()
+        sites = run_traced(self.fn, args, kwargs, seed(key=key))
+        center = self.constrain(jnp.zeros((self.num_dims,)))  # imputed values stay central
+        drawn = {n: sites[n].value for n in self.layout.names if n in sites}
+        return self.flatten({**center, **drawn})
 
     def _require_continuous(self) -> None:
         discrete = [s.name for s in self.discrete_vars]
