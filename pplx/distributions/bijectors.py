@@ -218,7 +218,7 @@ class StickBreaking(Bijector):
 
     def forward_and_log_det(self, x):
         x = jnp.asarray(x)
-        t = x - self._offsets(x.shape[-1], x.dtype)
+        t = x - jnp.broadcast_to(self._offsets(x.shape[-1], x.dtype), x.shape)
         log_z = jax.nn.log_sigmoid(t)
         log_1mz = jax.nn.log_sigmoid(-t)
         log_rest = _exclusive_cumsum(log_1mz)
@@ -235,7 +235,8 @@ class StickBreaking(Bijector):
         y_head = y[..., :-1]
         log_z = jnp.log(y_head) - jnp.log(rest)
         log_1mz = jnp.log(rest - y_head) - jnp.log(rest)
-        x = log_z - log_1mz + self._offsets(y.shape[-1] - 1, y.dtype)
+        offsets = jnp.broadcast_to(self._offsets(y.shape[-1] - 1, y.dtype), log_z.shape)
+        x = log_z - log_1mz + offsets
         log_det = -jnp.sum(log_z + log_1mz + jnp.log(rest), axis=-1)
         return x, log_det
 
@@ -327,17 +328,17 @@ class CorrCholeskyBijector(Bijector):
         # 1 - sum_{k<j} L[i,k]^2 = prod_{k<j} (1 - z[i,k]^2), in log space.
         log_1mz2 = jnp.log1p(-(z**2))
         log_rest = _exclusive_cumsum(log_1mz2)
-        eye = jnp.eye(n, dtype=z.dtype)
+        eye = jnp.broadcast_to(jnp.eye(n, dtype=z.dtype), z.shape)
         y = (z + eye) * jnp.exp(0.5 * log_rest)
         y = jnp.tril(y)
         strict = jnp.tril(jnp.ones((n, n), dtype=bool), -1)
-        terms = jnp.where(strict, log_1mz2 + 0.5 * log_rest, 0.0)
+        terms = jnp.where(jnp.broadcast_to(strict, z.shape), log_1mz2 + 0.5 * log_rest, 0.0)
         return y, jnp.sum(terms, axis=(-2, -1))
 
     def inverse_and_log_det(self, y):
         y = jnp.asarray(y)
         n = y.shape[-1]
-        strict = jnp.tril(jnp.ones((n, n), dtype=bool), -1)
+        strict = jnp.broadcast_to(jnp.tril(jnp.ones((n, n), dtype=bool), -1), y.shape)
         rest = 1.0 - _exclusive_cumsum(jnp.where(strict, y**2, 0.0))
         rest = jnp.where(strict, rest, 1.0)
         z = jnp.where(strict, y, 0.0) / jnp.sqrt(rest)
@@ -371,8 +372,8 @@ class CholeskyOuter(Bijector):
         log_diag = jnp.log(jnp.diagonal(chol, axis1=-2, axis2=-1))
         if self.corr:
             powers = jnp.arange(n - 1, -1, -1, dtype=chol.dtype)
-            return jnp.sum(powers * log_diag, axis=-1)
-        powers = jnp.arange(n, 0, -1, dtype=chol.dtype)
+            return jnp.sum(jnp.broadcast_to(powers, log_diag.shape) * log_diag, axis=-1)
+        powers = jnp.broadcast_to(jnp.arange(n, 0, -1, dtype=chol.dtype), log_diag.shape)
         return n * math.log(2.0) + jnp.sum(powers * log_diag, axis=-1)
 
     def forward_and_log_det(self, x):

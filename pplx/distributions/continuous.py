@@ -266,7 +266,7 @@ class StudentT(Distribution):
     Example:
         >>> from pplx.distributions import StudentT
         >>> round(float(StudentT(3.0).log_prob(0.0)), 4)
-        -1.0016
+        -1.0009
     """
 
     df: jax.Array
