@@ -150,3 +150,49 @@ def test_sample_outside_inference_explains():
     with pytest.raises(RuntimeError, match="outside inference"):
         pplx.sample("x", dist.Normal(0.0, 1.0))
     assert pplx.sample("x", dist.Normal(0.0, 1.0), obs=1.0) == 1.0
+
+
+def minibatch_model(y):
+    mu = pplx.sample("mu", dist.Normal(0.0, 1.0))
+    with pplx.plate("data", y.shape[0], subsample_size=4) as idx:
+        pplx.sample("y", dist.Normal(mu, 1.0), obs=y[idx])
+
+
+def test_subsample_plate_draws_a_scaled_minibatch_under_seed():
+    y = jnp.arange(10.0)
+    tr = handlers.trace(
+        handlers.substitute(handlers.seed(minibatch_model, jax.random.key(0)), {"mu": 0.0})
+    ).get_trace(y)
+    assert tr["y"].value.shape == (4,) and tr["y"].scale == 2.5
+    assert len(set(np.asarray(tr["y"].value).tolist())) == 4  # without replacement
+    other = handlers.trace(
+        handlers.substitute(handlers.seed(minibatch_model, jax.random.key(1)), {"mu": 0.0})
+    ).get_trace(y)
+    assert not np.array_equal(tr["y"].value, other["y"].value)
+
+
+def test_subsample_plate_uses_all_data_without_a_seed():
+    tr = handlers.trace(handlers.substitute(minibatch_model, {"mu": 0.0})).get_trace(
+        jnp.arange(10.0))
+    assert tr["y"].value.shape == (10,) and tr["y"].scale is None
+
+
+def test_minibatch_log_likelihood_is_unbiased():
+    from pplx.model.execute import site_log_density
+
+    y = jnp.asarray(np.random.default_rng(0).normal(size=10))
+
+    def loglik(key):
+        tr = handlers.trace(
+            handlers.substitute(handlers.seed(minibatch_model, key), {"mu": 0.3})).get_trace(y)
+        return site_log_density(tr["y"])
+
+    keys = jax.random.split(jax.random.key(0), 4000)
+    estimates = np.asarray(jax.jit(jax.vmap(loglik))(keys))
+    full = dist.Normal(0.3, 1.0).log_prob(y).sum()
+    assert abs(estimates.mean() - full) < 5 * estimates.std() / np.sqrt(estimates.size)
+
+
+def test_subsample_size_is_checked():
+    with pytest.raises(ValueError, match="subsample_size must be an int in"):
+        pplx.plate("p", 3, subsample_size=5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 
 from pplx.core.stack import Handler, Message, PlateFrame, apply_stack, stack_is_empty
@@ -87,9 +88,16 @@ class plate(Handler):
     batch shape; by default the next free one: -1 for the outermost plate, -2 for a
     plate nested inside it, ...).
 
+    With ``subsample_size=B`` the plate stands for a minibatch: entering it returns ``B``
+    indices drawn without replacement (with the key of the enclosing ``seed`` handler, so a
+    new minibatch each step of stochastic VI), sites inside get batch size ``B`` and their
+    log density is scaled by ``size / B``, an unbiased estimate of the full sum. Without a
+    ``seed`` handler (e.g. under NUTS) the plate uses all ``size`` indices, unscaled.
+
     Args:
         name: the plate's name, also the ArviZ dimension name of the sites inside.
         size: number of replicates (a Python int).
+        subsample_size: minibatch size, or None for all of them.
         dim: negative batch dimension, or None to allocate one.
 
     Example:
@@ -102,7 +110,8 @@ class plate(Handler):
         (3,)
     """
 
-    def __init__(self, name: str, size: int, dim: int | None = None):
+    def __init__(self, name: str, size: int, subsample_size: int | None = None,
+                 dim: int | None = None):
         super().__init__()
         _check_name(name)
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
@@ -110,9 +119,15 @@ class plate(Handler):
                 f"plate '{name}': size must be a positive Python int, got {size!r}. "
                 "Use data.shape[0], not a traced value."
             )
+        if subsample_size is not None and (
+                not isinstance(subsample_size, int) or not 1 <= subsample_size <= size):
+            raise ValueError(f"plate '{name}': subsample_size must be an int in [1, {size}], "
+                             f"got {subsample_size!r}.")
         if dim is not None and (not isinstance(dim, int) or dim >= 0):
             raise ValueError(f"plate '{name}': dim must be a negative int, got {dim!r}.")
         self.name, self.size, self.dim = name, size, dim
+        self.subsample_size = subsample_size
+        self._batch_size = size
 
     def __enter__(self):
         active = [h for h in _active_plates() if h is not self]
@@ -124,15 +139,35 @@ class plate(Handler):
                     f"plate '{self.name}' uses dim {self.dim}, already used by enclosing "
                     f"plate '{p.name}'. Give nested plates different dims."
                 )
+        key = _enclosing_seed_key(self.name)
         super().__enter__()
-        return jnp.arange(self.size)
+        if self.subsample_size is None or self.subsample_size == self.size or key is None:
+            self._batch_size = self.size
+            return jnp.arange(self.size)
+        self._batch_size = self.subsample_size
+        return jax.random.choice(key, self.size, (self.subsample_size,), replace=False)
 
     def process(self, msg: Message) -> None:
         if msg.type not in ("sample", "deterministic"):
             return
-        msg.plates.insert(0, PlateFrame(self.name, self.size, self.dim))
+        msg.plates.insert(0, PlateFrame(self.name, self._batch_size, self.dim))
         if msg.type == "sample":
-            msg.fn = _broadcast_to_plate(msg.fn, msg.name, self.name, self.size, self.dim)
+            msg.fn = _broadcast_to_plate(msg.fn, msg.name, self.name, self._batch_size,
+                                         self.dim)
+            if self._batch_size != self.size:
+                factor = self.size / self._batch_size
+                msg.scale = factor if msg.scale is None else msg.scale * factor
+
+
+def _enclosing_seed_key(name: str):
+    """The key a ``seed`` handler on the stack gives the plate ``name``, or None."""
+    from pplx.core.handlers import seed, site_key
+    from pplx.core.stack import _STACK
+
+    for handler in reversed(_STACK):
+        if isinstance(handler, seed):
+            return site_key(handler.key, f"{name}/subsample")
+    return None
 
 
 def _active_plates() -> list[plate]:
