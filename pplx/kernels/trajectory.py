@@ -56,7 +56,7 @@ class Subtree(NamedTuple):
     proposal: Proposal
     log_weight: jax.Array
     rho: jax.Array
-    checkpoints: Checkpoints
+    checkpoints: jax.Array  # (K, 5, d): the fields of Checkpoints stacked
     sum_accept: jax.Array
     num_steps: jax.Array
     is_diverging: jax.Array
@@ -110,56 +110,71 @@ def _select(pred, on_true, on_false):
     return jax.tree.map(lambda a, b: jnp.where(pred, a, b), on_true, on_false)
 
 
-def join_is_turning(is_turning: Callable, left_far_velocity, left_rho, left_near_momentum,
-                    left_near_velocity, right_near_momentum, right_near_velocity, right_rho,
-                    right_far_velocity) -> jax.Array:
-    """U-turn check of two adjacent trajectories joined, as Stan does since 2.26.
+def join_checks(left_far_velocity, left_rho, left_near_momentum, left_near_velocity,
+                right_near_momentum, right_near_velocity, right_rho, right_far_velocity):
+    """The U-turn checks of two adjacent trajectories joined, as Stan does since 2.26.
 
-    Checks the joined trajectory as a whole, and each half extended by the first state of
-    the other (which catches U-turns a check of the whole misses on near-periodic
+    Stan checks the joined trajectory as a whole, and each half extended by the first
+    state of the other (which catches U-turns a check of the whole misses on near-periodic
     targets). ``near`` is the state at the join, ``far`` the opposite end; the order of
-    the two halves does not matter.
+    the two halves does not matter. Arguments may carry leading batch axes.
+
+    Returns:
+        ``(velocity_left, velocity_right, rho)``, each stacked ``(3, ..., d)``, for
+        ``Metric.is_turning``: the caller evaluates all its checks in one batch.
     """
-    whole = is_turning(left_far_velocity, right_far_velocity, left_rho + right_rho)
-    left_extended = is_turning(left_far_velocity, right_near_velocity,
-                               left_rho + right_near_momentum)
-    right_extended = is_turning(left_near_velocity, right_far_velocity,
-                                left_near_momentum + right_rho)
-    return whole | left_extended | right_extended
+    velocity_left = jnp.stack([left_far_velocity, left_far_velocity, left_near_velocity])
+    velocity_right = jnp.stack([right_far_velocity, right_near_velocity, right_far_velocity])
+    rho = jnp.stack([left_rho + right_rho, left_rho + right_near_momentum,
+                     left_near_momentum + right_rho])
+    return velocity_left, velocity_right, rho
+
+
+def _any_turning(metric: Metric, checks, mask) -> jax.Array:
+    """Evaluate a batch of ``(velocity_left, velocity_right, rho)`` checks where ``mask``."""
+    flat = [a.reshape(-1, a.shape[-1]) for a in checks]
+    return jnp.any(jax.vmap(metric.is_turning)(*flat) & mask.reshape(-1))
 
 
 def _popcount(n):
     return jax.lax.population_count(n)
 
 
-def _store_checkpoint(ckpts: Checkpoints, n, prev: IntegratorState, prev_velocity,
-                      new: IntegratorState, velocity, rho) -> Checkpoints:
+def _store_checkpoint(ckpts: jax.Array, n, prev: IntegratorState, prev_velocity,
+                      new: IntegratorState, velocity, rho) -> jax.Array:
     # Even leaves start subtrees; leaf n is stored at index popcount(n), a slot no
-    # unfinished subtree still needs.
-    num = ckpts.momentum.shape[0]
-    row = (jnp.arange(num) == _popcount(n)) & (n % 2 == 0)
-    values = Checkpoints(new.momentum, velocity, rho, prev.momentum, prev_velocity)
-    return jax.tree.map(lambda old, v: jnp.where(row[:, None], v[None, :], old), ckpts, values)
+    # unfinished subtree still needs. One array (K, 5, d) keeps this a single select.
+    row = (jnp.arange(ckpts.shape[0]) == _popcount(n)) & (n % 2 == 0)
+    values = jnp.stack(Checkpoints(new.momentum, velocity, rho, prev.momentum, prev_velocity))
+    return jnp.where(row[:, None, None], values[None], ckpts)
 
 
-def _subtree_is_turning(metric: Metric, ckpts: Checkpoints, n, prev: IntegratorState,
+def _unpack(ckpts: jax.Array) -> Checkpoints:
+    return Checkpoints(*(ckpts[:, i] for i in range(len(Checkpoints._fields))))
+
+
+def _subtree_is_turning(metric: Metric, ckpts: jax.Array, n, prev: IntegratorState,
                         prev_velocity, new: IntegratorState, velocity, rho) -> jax.Array:
     """Check every subtree completed by leaf ``n`` (none when ``n`` is even)."""
     trailing_ones = _popcount(n & ~(n + 1))
     idx_min = _popcount(n) - trailing_ones  # first leaf of the largest completed subtree
     idx_max = idx_min + trailing_ones - 1  # first leaf of the pair (n - 1, n)
-    # The pair (n - 1, n) has a single leaf per half: the join checks coincide.
-    pair = metric.is_turning(prev_velocity, velocity, prev.momentum + new.momentum)
     # Subtrees of 4 or more leaves: left half starts at checkpoint i, right half at i + 1.
-    left, right = (jax.tree.map(lambda a: a[:-1], ckpts), jax.tree.map(lambda a: a[1:], ckpts))
+    ck = _unpack(ckpts)
+    left, right = (jax.tree.map(lambda a: a[:-1], ck), jax.tree.map(lambda a: a[1:], ck))
     left_rho = right.rho - right.momentum - left.rho + left.momentum
     right_rho = rho[None, :] - right.rho + right.momentum
-    joins = jax.vmap(join_is_turning, in_axes=(None, 0, 0, 0, 0, 0, 0, 0, None))(
-        metric.is_turning, left.velocity, left_rho, right.prev_momentum, right.prev_velocity,
-        right.momentum, right.velocity, right_rho, velocity)
-    i = jnp.arange(joins.shape[0])
-    larger = jnp.any(joins & (i >= idx_min) & (i < idx_max))
-    return (pair & (n % 2 == 1)) | larger
+    joins = join_checks(left.velocity, left_rho, right.prev_momentum, right.prev_velocity,
+                        right.momentum, right.velocity, right_rho,
+                        jnp.broadcast_to(velocity, left_rho.shape))
+    i = jnp.arange(left_rho.shape[0])
+    join_mask = jnp.broadcast_to((i >= idx_min) & (i < idx_max), (3, i.shape[0]))
+    # The pair (n - 1, n) has one leaf per half: its join checks coincide, one is enough.
+    pair = (prev_velocity[None], velocity[None], (prev.momentum + new.momentum)[None])
+    checks = [jnp.concatenate([j.reshape(-1, j.shape[-1]), p]) for j, p in zip(joins, pair,
+                                                                              strict=True)]
+    mask = jnp.concatenate([join_mask.reshape(-1), (n % 2 == 1)[None]])
+    return _any_turning(metric, checks, mask)
 
 
 def _add_leaf(tree: Subtree, new: IntegratorState, velocity, energy, log_uniform,
@@ -178,44 +193,35 @@ def _add_leaf(tree: Subtree, new: IntegratorState, velocity, energy, log_uniform
         num_steps=tree.num_steps + 1, is_diverging=delta > divergence_threshold)
 
 
-def build_subtree(seed, trajectory: Trajectory, go_right, step_size, metric: Metric,
-                  leapfrog: Callable, energy0, num_checkpoints: int,
-                  divergence_threshold) -> Subtree:
-    """Integrate ``2**depth`` states from the trajectory's end in the chosen direction.
-
-    Stops early, leaving the subtree invalid, at a divergence or a sub-subtree U-turn.
-    The uniform of leaf ``n`` is Threefry of the counter ``(depth, n)`` under the random
-    ``seed`` (two words): one hash per leaf, a small graph to compile.
-    """
+def _fresh_subtree(trajectory: Trajectory, go_right, checkpoints, energy0) -> Subtree:
+    """An empty subtree at the trajectory's end in the chosen direction."""
     edge = _select(go_right, trajectory.right, trajectory.left)
     edge_velocity = jnp.where(go_right, trajectory.right_velocity, trajectory.left_velocity)
-    signed_step_size = jnp.where(go_right, step_size, -step_size)
-    num_leaves = jnp.left_shift(jnp.ones_like(trajectory.depth), trajectory.depth)
-    zeros = jnp.zeros((num_checkpoints,) + edge.position.shape, edge.position.dtype)
     false = jnp.zeros((), bool)
-    init = Subtree(edge, edge_velocity, trajectory.proposal, jnp.full_like(energy0, -jnp.inf),
-                   jnp.zeros_like(edge.momentum), Checkpoints(*(zeros,) * 5),
-                   jnp.zeros_like(energy0), jnp.zeros_like(trajectory.num_steps), false, false)
+    return Subtree(edge, edge_velocity, trajectory.proposal, jnp.full_like(energy0, -jnp.inf),
+                   jnp.zeros_like(edge.momentum), checkpoints, jnp.zeros_like(energy0),
+                   jnp.zeros_like(trajectory.num_steps), false, false)
 
-    def keep_going(tree: Subtree):
-        return (tree.num_steps < num_leaves) & ~tree.is_diverging & ~tree.is_turning
 
-    def one_step(tree: Subtree) -> Subtree:
-        n = tree.num_steps
-        new = leapfrog(tree.edge, signed_step_size)
-        velocity = metric.velocity(new.momentum)
-        energy = -new.logdensity + 0.5 * jnp.dot(new.momentum, velocity)
-        counter = jnp.stack([trajectory.depth, n]).astype(jnp.uint32)
-        log_uniform = jnp.log(_uniform(threefry_2x32(seed, counter), energy.dtype))
-        grown = _add_leaf(tree, new, velocity, energy, log_uniform, energy0,
-                          divergence_threshold)
-        ckpts = _store_checkpoint(tree.checkpoints, n, tree.edge, tree.edge_velocity, new,
+def grow_subtree(seed, tree: Subtree, depth, step_size, metric: Metric, leapfrog: Callable,
+                 energy0, divergence_threshold) -> Subtree:
+    """Integrate one more state of the subtree (``step_size`` signed by the direction).
+
+    Leaves it invalid at a divergence or a sub-subtree U-turn. The uniform of leaf ``n``
+    is Threefry of the counter ``(depth, n)`` under the random ``seed`` (two words).
+    """
+    n = tree.num_steps
+    new = leapfrog(tree.edge, step_size)
+    velocity = metric.velocity(new.momentum)
+    energy = -new.logdensity + 0.5 * jnp.dot(new.momentum, velocity)
+    counter = jnp.stack([depth, n]).astype(jnp.uint32)
+    log_uniform = jnp.log(_uniform(threefry_2x32(seed, counter), energy.dtype))
+    grown = _add_leaf(tree, new, velocity, energy, log_uniform, energy0, divergence_threshold)
+    ckpts = _store_checkpoint(tree.checkpoints, n, tree.edge, tree.edge_velocity, new,
+                              velocity, grown.rho)
+    turning = _subtree_is_turning(metric, ckpts, n, tree.edge, tree.edge_velocity, new,
                                   velocity, grown.rho)
-        turning = _subtree_is_turning(metric, ckpts, n, tree.edge, tree.edge_velocity, new,
-                                      velocity, grown.rho)
-        return grown._replace(checkpoints=ckpts, is_turning=turning)
-
-    return jax.lax.while_loop(keep_going, one_step, init)
+    return grown._replace(checkpoints=ckpts, is_turning=turning)
 
 
 def merge_subtree(trajectory: Trajectory, tree: Subtree, go_right, log_uniform,
@@ -234,10 +240,10 @@ def merge_subtree(trajectory: Trajectory, tree: Subtree, go_right, log_uniform,
     near = _select(go_right, trajectory.right, trajectory.left)
     near_velocity = jnp.where(go_right, trajectory.right_velocity, trajectory.left_velocity)
     far_velocity = jnp.where(go_right, trajectory.left_velocity, trajectory.right_velocity)
-    turning = join_is_turning(
-        metric.is_turning, far_velocity, trajectory.rho, near.momentum, near_velocity,
-        tree.checkpoints.momentum[0], tree.checkpoints.velocity[0], tree.rho,
-        tree.edge_velocity)
+    first = _unpack(tree.checkpoints)  # row 0 holds the subtree's first leaf
+    checks = join_checks(far_velocity, trajectory.rho, near.momentum, near_velocity,
+                         first.momentum[0], first.velocity[0], tree.rho, tree.edge_velocity)
+    turning = _any_turning(metric, checks, jnp.ones(3, bool))
     return Trajectory(
         left, right, left_velocity, right_velocity,
         proposal=_select(take, tree.proposal, trajectory.proposal),
@@ -269,17 +275,29 @@ def nuts_transition(words, initial: IntegratorState, step_size, metric: Metric,
                       initial.momentum, jnp.zeros_like(energy0), zero, zero, false, false)
     uniforms = _uniform(words[:-2].reshape(max_tree_depth, 2, 2), energy0.dtype)
     num_checkpoints = max(max_tree_depth - 1, 1)
+    ckpts = jnp.zeros((num_checkpoints, len(Checkpoints._fields)) + velocity.shape,
+                      velocity.dtype)
 
-    def keep_going(traj: Trajectory):
+    def keep_doubling(traj: Trajectory):
         return (traj.depth < max_tree_depth) & ~traj.is_diverging & ~traj.is_turning
 
     def double(traj: Trajectory) -> Trajectory:
         go_right = uniforms[traj.depth, 0] < 0.5
-        tree = build_subtree(words[-2:], traj, go_right, step_size, metric, leapfrog, energy0,
-                             num_checkpoints, divergence_threshold)
+        signed_step_size = jnp.where(go_right, step_size, -step_size)
+        num_leaves = jnp.left_shift(1, traj.depth)
+
+        def keep_growing(tree: Subtree):
+            return (tree.num_steps < num_leaves) & ~tree.is_diverging & ~tree.is_turning
+
+        def grow(tree: Subtree) -> Subtree:
+            return grow_subtree(words[-2:], tree, traj.depth, signed_step_size, metric,
+                                leapfrog, energy0, divergence_threshold)
+
+        tree = jax.lax.while_loop(keep_growing, grow,
+                                  _fresh_subtree(traj, go_right, ckpts, energy0))
         return merge_subtree(traj, tree, go_right, jnp.log(uniforms[traj.depth, 1]), metric)
 
-    traj = jax.lax.while_loop(keep_going, double, init)
+    traj = jax.lax.while_loop(keep_doubling, double, init)
     info = TrajectoryInfo(
         diverging=traj.is_diverging,
         acceptance_rate=traj.sum_accept / jnp.maximum(traj.num_steps, 1).astype(energy0.dtype),
@@ -310,14 +328,17 @@ def nuts_kernel(logdensity_fn: Callable[[jax.Array], jax.Array], max_tree_depth:
         metric = gaussian_euclidean(inverse_mass_matrix)
         leapfrog = velocity_verlet(logdensity_fn, metric.velocity)
         # All randomness of the transition in one draw: each Threefry call site costs
-        # compile time (vmapped over chains, a narrow one costs as much as a wide one).
+        # compile time. Padded to a multiple of 128 words, which LLVM compiles in less
+        # time than a short draw that it unrolls (measured on CPU, vmapped over chains).
         num_normal = 2 * position.shape[0]
-        words = jax.random.bits(key, (num_normal + 4 * max_tree_depth + 2,), jnp.uint32)
+        num_words = -(-(num_normal + 4 * max_tree_depth + 2) // 128) * 128
+        words = jax.random.bits(key, (num_words,), jnp.uint32)
         noise = _normal(words[:num_normal].reshape(-1, 2), position.dtype)
         momentum = metric.momentum_from_normal(noise)
         initial = IntegratorState(position, momentum, logdensity, logdensity_grad)
         step_size = jnp.asarray(step_size, position.dtype)
-        return nuts_transition(words[num_normal:], initial, step_size, metric, leapfrog,
-                               max_tree_depth, divergence_threshold)
+        return nuts_transition(words[num_normal:num_normal + 4 * max_tree_depth + 2],
+                               initial, step_size, metric, leapfrog, max_tree_depth,
+                               divergence_threshold)
 
     return kernel
