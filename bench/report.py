@@ -38,7 +38,7 @@ COLUMNS = (
     ("min_ess_tail", "min ESS tail", "{:.0f}"),
     ("ess_per_s", "ESS/s", "{:.2f}"),
     ("ess_per_1k_grad", "ESS/1k grad", "{:.1f}"),
-    ("grad_evals_total", "grads", "{:.0f}"),
+    ("grad_evals_sampling", "grads (sampling)", "{:.0f}"),
     ("grad_cost_loop_s", "grad µs (loop)", "{:.1f}", 1e6),
     ("grad_cost_s", "grad µs (call)", "{:.1f}", 1e6),
     ("overhead_loop", "overhead (loop)", "{:.2f}"),
