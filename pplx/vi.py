@@ -238,7 +238,7 @@ class Approximation(eqx.Module):
 
     def sample_unconstrained(self, key: jax.Array, num_draws: int) -> jax.Array:
         eps = jax.random.normal(key, (num_draws,) + self.mean.shape, self.mean.dtype)
-        return self.mean + eps @ self.scale_tril.T
+        return self.mean[None] + eps @ self.scale_tril.T
 
     def sample(self, key: jax.Array, num_draws: int = 1000) -> dict[str, jax.Array]:
         """``num_draws`` constrained draws by site, deterministics included."""
@@ -452,7 +452,7 @@ def laplace(model: Model, *, init: dict | None = None,
 # ----- Pathfinder and NUTS initialisation ----------------------------------------------
 def pathfinder(model: Model, key: jax.Array, *, num_draws: int = 1000,
                init: dict | None = None, maxiter: int = 30,
-               num_elbo_samples: int = 50) -> dict[str, jax.Array]:
+               num_elbo_samples: int = 20) -> dict[str, jax.Array]:
     """Single-path Pathfinder; ``num_draws`` constrained draws (deterministics included).
 
     Example:
@@ -502,8 +502,8 @@ def nuts_init(model: Model, key: jax.Array, *, method: str = "advi", num_chains:
             model.logdensity, k, model.num_dims))(jax.random.split(draw_key, num_chains))
         res = jax.vmap(lambda k, z: _pathfinder(k, model.logdensity, z, num_draws=1,
                                                 maxiter=maxiter))(keys, starts)
-        draws, centres = res.draws[:, 0], res.position
+        draws, centres = res.draws[:, 0], res.mean
     else:
         raise ValueError(f"method must be 'advi' or 'pathfinder', got {method!r}.")
     ok = jax.vmap(lambda z: jnp.isfinite(model.logdensity(z)))(draws)
-    return jnp.where(ok[:, None], draws, jnp.broadcast_to(centres, draws.shape))
+    return jnp.where(ok[:, None], draws, jnp.broadcast_to(jnp.atleast_2d(centres), draws.shape))

@@ -100,9 +100,11 @@ def entropy(params: MeanFieldParams | FullRankParams) -> jax.Array:
 
 def transform(params: MeanFieldParams | FullRankParams, eps: jax.Array) -> jax.Array:
     """Map standard-normal ``eps`` (``(..., d)``) to draws of the Gaussian."""
+    lead = (1,) * (eps.ndim - 1)  # explicit broadcasting (strict rank promotion)
+    mean = jnp.reshape(params.mean, lead + params.mean.shape)
     if isinstance(params, MeanFieldParams):
-        return params.mean + jnp.exp(params.log_std) * eps
-    return params.mean + eps @ scale_tril(params).T
+        return mean + jnp.reshape(jnp.exp(params.log_std), lead + params.mean.shape) * eps
+    return mean + eps @ scale_tril(params).T
 
 
 def sample(key: jax.Array, params: MeanFieldParams | FullRankParams,
@@ -135,8 +137,12 @@ def advi_step(logdensity_fn: Callable, optimizer: optax.GradientTransformation,
     neg_elbo, grads = jax.value_and_grad(loss)(state.params)
     updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
-    info = ADVIInfo(elbo=-neg_elbo, grad_norm=optax.global_norm(grads))
+    info = ADVIInfo(elbo=-neg_elbo, grad_norm=_flat_norm(grads))
     return ADVIState(params=params, opt_state=opt_state, step=state.step + 1), info
+
+
+def _flat_norm(tree) -> jax.Array:
+    return jnp.sqrt(sum(jnp.sum(x**2) for x in jax.tree.leaves(tree)))
 
 
 def advi(logdensity_fn: Callable, optimizer: optax.GradientTransformation, *,

@@ -52,7 +52,7 @@ def maximize(logdensity_fn: Callable, position: jax.Array, *,
         logdensity_fn: ``f[d] -> f[]``.
         position: starting point.
         optimizer: an optax transformation minimising ``-logdensity``; None means
-            ``optax.lbfgs()`` (with its zoom line search).
+            ``optax.lbfgs`` with a backtracking line search.
         max_steps: most optimiser steps.
         gtol: stop when ``max |grad| < gtol``.
         ftol: stop when ``|f_new - f_old| <= ftol * max(|f_new|, 1)`` (L-BFGS only, whose
@@ -65,7 +65,9 @@ def maximize(logdensity_fn: Callable, position: jax.Array, *,
         ([2.0, 2.0, 2.0], True)
     """
     is_lbfgs = optimizer is None
-    opt = optax.lbfgs() if is_lbfgs else optimizer
+    # backtracking (Armijo) line search: far cheaper to compile than the zoom search
+    opt = optax.lbfgs(linesearch=optax.scale_by_backtracking_linesearch(
+        max_backtracking_steps=30, store_grad=True)) if is_lbfgs else optimizer
 
     def neg(z):
         return -logdensity_fn(z)
