@@ -219,7 +219,12 @@ class Interval(Constraint):
 
     def feasible_like(self, value):
         value, lower, upper = _bcast(_float(value), self.lower, self.upper)
-        return 0.5 * (lower + upper)
+        lo_inf, hi_inf = jnp.isinf(lower), jnp.isinf(upper)
+        lower0 = jnp.where(lo_inf, 0.0, lower)
+        upper0 = jnp.where(hi_inf, 0.0, upper)
+        mid = jnp.where(lo_inf, upper0 - 1.0, 0.5 * (lower0 + upper0))
+        mid = jnp.where(hi_inf, lower0 + 1.0, mid)
+        return jnp.where(lo_inf & hi_inf, 0.0, mid)
 
 
 class Simplex(Constraint):

@@ -281,3 +281,165 @@ CASES = [
         grad_params=("loc",),
     ),
 ]
+
+
+def _logitnormal(p, x):
+    logit = np.log(x) - np.log1p(-x)
+    return stats.norm.logpdf(logit, p["loc"], p["scale"]) - np.log(x) - np.log1p(-x)
+
+
+def _kumaraswamy(p, x):
+    a, b = p["concentration1"], p["concentration0"]
+    return np.log(a) + np.log(b) + (a - 1) * np.log(x) + (b - 1) * np.log1p(-(x**a))
+
+
+def _truncnorm(p, x):
+    a = (p["low"] - p["loc"]) / p["scale"]
+    b = (p["high"] - p["loc"]) / p["scale"]
+    return stats.truncnorm.logpdf(x, a, b, p["loc"], p["scale"])
+
+
+_LOC3 = np.array([0.0, 1.0, -2.0])
+_SCALE2 = np.array([[0.5], [2.0]])
+
+CASES += [
+    Case(
+        "TruncatedNormal",
+        dist.TruncatedNormal,
+        dict(loc=0.5, scale=1.5, low=-1.0, high=4.0),
+        dict(loc=_LOC3, scale=_SCALE2, low=np.array([-np.inf, 0.0, 1.0]), high=3.0),
+        _truncnorm,
+        outside=-2.0,
+        grad_params=("loc", "scale", "high"),
+    ),
+    Case(
+        "TruncatedNormal-tail",
+        dist.TruncatedNormal,
+        dict(loc=0.0, scale=1.0, low=6.0, high=np.inf),
+        dict(loc=_LOC3, scale=_SCALE2, low=5.0, high=np.inf),
+        _truncnorm,
+        outside=4.0,
+        grad_params=("loc", "scale", "low"),
+        rtol=1e-6,
+    ),
+    Case(
+        "LogitNormal",
+        dist.LogitNormal,
+        dict(loc=0.3, scale=0.8),
+        dict(loc=_LOC3, scale=_SCALE2),
+        _logitnormal,
+        moments=False,
+        outside=1.2,
+        grad_params=("loc", "scale"),
+    ),
+    Case(
+        "Laplace",
+        dist.Laplace,
+        dict(loc=0.3, scale=0.8),
+        dict(loc=_LOC3, scale=_SCALE2),
+        lambda p, x: stats.laplace.logpdf(x, p["loc"], p["scale"]),
+        grad_params=("loc", "scale"),
+    ),
+    Case(
+        "Logistic",
+        dist.Logistic,
+        dict(loc=0.3, scale=0.8),
+        dict(loc=_LOC3, scale=_SCALE2),
+        lambda p, x: stats.logistic.logpdf(x, p["loc"], p["scale"]),
+        grad_params=("loc", "scale"),
+    ),
+    Case(
+        "Gumbel",
+        dist.Gumbel,
+        dict(loc=0.3, scale=0.8),
+        dict(loc=_LOC3, scale=_SCALE2),
+        lambda p, x: stats.gumbel_r.logpdf(x, p["loc"], p["scale"]),
+        grad_params=("loc", "scale"),
+    ),
+    Case(
+        "Moyal",
+        dist.Moyal,
+        dict(loc=0.3, scale=0.8),
+        dict(loc=_LOC3, scale=_SCALE2),
+        lambda p, x: stats.moyal.logpdf(x, p["loc"], p["scale"]),
+        grad_params=("loc", "scale"),
+    ),
+    Case(
+        "InverseGamma",
+        dist.InverseGamma,
+        dict(concentration=6.0, rate=2.0),
+        dict(concentration=np.array([5.0, 7.0, 9.0]), rate=np.array([[1.0], [3.0]])),
+        lambda p, x: stats.invgamma.logpdf(x, p["concentration"], scale=p["rate"]),
+        outside=-1.0,
+        grad_params=("concentration", "rate"),
+    ),
+    Case(
+        "Weibull",
+        dist.Weibull,
+        dict(scale=1.5, concentration=2.0),
+        dict(scale=np.array([0.5, 1.0, 3.0]), concentration=np.array([[0.8], [3.0]])),
+        lambda p, x: stats.weibull_min.logpdf(x, p["concentration"], scale=p["scale"]),
+        outside=-1.0,
+        grad_params=("scale", "concentration"),
+    ),
+    Case(
+        "Pareto",
+        dist.Pareto,
+        dict(scale=1.0, alpha=6.0),
+        dict(scale=np.array([0.5, 1.0, 3.0]), alpha=np.array([[5.0], [8.0]])),
+        lambda p, x: stats.pareto.logpdf(x, p["alpha"], scale=p["scale"]),
+        outside=0.5,
+        grad_params=("alpha",),
+    ),
+    Case(
+        "ChiSquared",
+        dist.ChiSquared,
+        dict(df=3.0),
+        dict(df=np.array([1.5, 4.0, 10.0])),
+        lambda p, x: stats.chi2.logpdf(x, p["df"]),
+        outside=-1.0,
+        grad_params=("df",),
+    ),
+    Case(
+        "HalfStudentT",
+        dist.HalfStudentT,
+        dict(df=7.0, scale=1.5),
+        dict(df=np.array([6.0, 12.0]), scale=np.array([[0.5], [2.0]])),
+        lambda p, x: np.log(2) + stats.t.logpdf(x, p["df"], scale=p["scale"]),
+        outside=-1.0,
+        grad_params=("df", "scale"),
+    ),
+    Case(
+        "Kumaraswamy",
+        dist.Kumaraswamy,
+        dict(concentration1=2.0, concentration0=3.0),
+        dict(concentration1=np.array([0.8, 2.0, 5.0]), concentration0=np.array([[1.5], [4.0]])),
+        _kumaraswamy,
+        outside=1.5,
+        grad_params=("concentration1", "concentration0"),
+    ),
+    Case(
+        "SkewNormal",
+        dist.SkewNormal,
+        dict(loc=0.3, scale=0.8, alpha=2.0),
+        dict(loc=_LOC3, scale=_SCALE2, alpha=np.array([-3.0, 0.0, 1.0])),
+        lambda p, x: stats.skewnorm.logpdf(x, p["alpha"], p["loc"], p["scale"]),
+        grad_params=("loc", "scale", "alpha"),
+    ),
+    Case(
+        "AsymmetricLaplace",
+        dist.AsymmetricLaplace,
+        dict(loc=0.3, scale=0.8, asymmetry=2.0),
+        dict(loc=_LOC3, scale=_SCALE2, asymmetry=np.array([0.5, 1.0, 3.0])),
+        lambda p, x: stats.laplace_asymmetric.logpdf(x, p["asymmetry"], p["loc"], p["scale"]),
+        grad_params=("loc", "scale", "asymmetry"),
+    ),
+    Case(
+        "ExGaussian",
+        dist.ExGaussian,
+        dict(loc=0.3, scale=0.8, nu=2.0),
+        dict(loc=_LOC3, scale=_SCALE2, nu=np.array([0.5, 1.0, 3.0])),
+        lambda p, x: stats.exponnorm.logpdf(x, p["nu"] / p["scale"], p["loc"], p["scale"]),
+        grad_params=("loc", "scale", "nu"),
+    ),
+]

@@ -1,0 +1,756 @@
+"""More univariate continuous families (location-scale and shape families)."""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+from jax.scipy import special as jss
+
+from pplx.distributions import constraints
+from pplx.distributions.base import Distribution, bcast, check_param, check_positive, promote
+from pplx.distributions.continuous import _std_normal_lp, expand_to, student_t_log_prob
+
+__all__ = [
+    "TruncatedNormal",
+    "LogitNormal",
+    "Laplace",
+    "Logistic",
+    "Gumbel",
+    "InverseGamma",
+    "Weibull",
+    "Pareto",
+    "ChiSquared",
+    "HalfStudentT",
+    "Kumaraswamy",
+    "SkewNormal",
+    "AsymmetricLaplace",
+    "Moyal",
+    "ExGaussian",
+]
+
+_EULER_GAMMA = 0.5772156649015329
+
+
+def _uniform(key, shape, dtype):
+    """Uniform draws in the open interval (0, 1)."""
+    tiny = jnp.finfo(dtype).tiny
+    return jax.random.uniform(key, shape, dtype, minval=tiny, maxval=1.0)
+
+
+def _log_diff_ndtr(a, b):
+    """``log(Phi(b) - Phi(a))`` for ``a < b``, accurate in both tails."""
+    flip = a > 0
+    lo = jnp.where(flip, -b, a)
+    hi = jnp.where(flip, -a, b)
+    hi_inf = jnp.isinf(hi)
+    log_hi = jnp.where(hi_inf, 0.0, jss.log_ndtr(jnp.where(hi_inf, 0.0, hi)))
+    # An infinite lower end contributes Phi(-inf) = 0; keep it out of the gradient.
+    lo_inf = jnp.isinf(lo)
+    log_lo = jss.log_ndtr(jnp.where(lo_inf, 0.0, lo))
+    ratio = jnp.where(lo_inf, 0.0, jnp.exp(log_lo - log_hi))
+    return log_hi + jnp.log1p(-ratio)
+
+
+class TruncatedNormal(Distribution):
+    """Normal(loc, scale) restricted to ``[low, high]`` (either bound may be infinite).
+
+    Example:
+        >>> from pplx.distributions import TruncatedNormal
+        >>> round(float(TruncatedNormal(0.0, 1.0, low=0.0).log_prob(0.0)), 4)
+        -0.2258
+    """
+
+    loc: jax.Array
+    scale: jax.Array
+    low: jax.Array
+    high: jax.Array
+
+    def __init__(self, loc=0.0, scale=1.0, low=-jnp.inf, high=jnp.inf):
+        self.loc, self.scale, self.low, self.high = promote(loc, scale, low, high)
+        check_positive("TruncatedNormal", scale=self.scale)
+        check_param(
+            "TruncatedNormal", "high", self.high, self.high > self.low, "must be greater than low"
+        )
+
+    @property
+    def batch_shape(self):
+        return self.loc.shape
+
+    @property
+    def support(self):
+        return constraints.interval(self.low, self.high)
+
+    def _std_bounds(self):
+        # Infinite bounds stay infinite without a (NaN) gradient path to loc and scale.
+        def std(bound):
+            inf = jnp.isinf(bound)
+            finite = (jnp.where(inf, 0.0, bound) - self.loc) / self.scale
+            return jnp.where(inf, bound, finite)
+
+        return std(self.low), std(self.high)
+
+    def _log_prob(self, value):
+        a, b = self._std_bounds()
+        value, loc, scale, a, b = bcast(value, self.loc, self.scale, a, b)
+        z = (value - loc) / scale
+        return _std_normal_lp(z) - jnp.log(scale) - _log_diff_ndtr(a, b)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        a, b = self._std_bounds()
+        a, b, loc, scale = expand_to(shape, a, b, self.loc, self.scale)
+        # Sample the side of the bulk nearer to zero, so ndtr keeps its precision.
+        flip = a > 0
+        lo, hi = jnp.where(flip, -b, a), jnp.where(flip, -a, b)
+        p_lo, p_hi = jss.ndtr(lo), jss.ndtr(hi)
+        u = _uniform(key, shape, loc.dtype)
+        z = jss.ndtri(p_lo + u * (p_hi - p_lo))
+        z = jnp.clip(jnp.where(flip, -z, z), a, b)
+        return loc + scale * z
+
+    def _moments(self):
+        a, b = self._std_bounds()
+        log_z = _log_diff_ndtr(a, b)
+        pdf_a = jnp.exp(_std_normal_lp(a) - log_z)
+        pdf_b = jnp.exp(_std_normal_lp(b) - log_z)
+        a_pdf = jnp.where(jnp.isinf(a), 0.0, a * pdf_a)
+        b_pdf = jnp.where(jnp.isinf(b), 0.0, b * pdf_b)
+        return pdf_a - pdf_b, a_pdf - b_pdf
+
+    @property
+    def mean(self):
+        d, _ = self._moments()
+        return self.loc + self.scale * d
+
+    @property
+    def variance(self):
+        d, e = self._moments()
+        return self.scale**2 * (1.0 + e - d**2)
+
+
+class LogitNormal(Distribution):
+    """Distribution of ``sigmoid(X)`` for ``X ~ Normal(loc, scale)``.
+
+    Example:
+        >>> from pplx.distributions import LogitNormal
+        >>> round(float(LogitNormal(0.0, 1.0).log_prob(0.5)), 4)
+        0.4674
+    """
+
+    loc: jax.Array
+    scale: jax.Array
+
+    def __init__(self, loc=0.0, scale=1.0):
+        self.loc, self.scale = promote(loc, scale)
+        check_positive("LogitNormal", scale=self.scale)
+
+    @property
+    def batch_shape(self):
+        return self.loc.shape
+
+    @property
+    def support(self):
+        return constraints.unit_interval
+
+    def _log_prob(self, value):
+        value, loc, scale = bcast(value, self.loc, self.scale)
+        log_x, log_1mx = jnp.log(value), jnp.log1p(-value)
+        z = (log_x - log_1mx - loc) / scale
+        return _std_normal_lp(z) - jnp.log(scale) - log_x - log_1mx
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        loc, scale = expand_to(shape, self.loc, self.scale)
+        return jax.nn.sigmoid(loc + scale * jax.random.normal(key, shape, loc.dtype))
+
+
+class _LocScale(Distribution):
+    """Shared plumbing for location-scale families with a standard ``_std_log_prob``."""
+
+    loc: jax.Array
+    scale: jax.Array
+
+    def __init__(self, loc=0.0, scale=1.0):
+        self.loc, self.scale = promote(loc, scale)
+        check_positive(type(self).__name__, scale=self.scale)
+
+    @property
+    def batch_shape(self):
+        return self.loc.shape
+
+    @property
+    def support(self):
+        return constraints.real
+
+    def _log_prob(self, value):
+        value, loc, scale = bcast(value, self.loc, self.scale)
+        return self._std_log_prob((value - loc) / scale) - jnp.log(scale)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        loc, scale = expand_to(shape, self.loc, self.scale)
+        return loc + scale * self._std_sample(key, shape, loc.dtype)
+
+    def cdf(self, value):
+        value, loc, scale = bcast(value, self.loc, self.scale)
+        return self._std_cdf((value - loc) / scale)
+
+    def icdf(self, q):
+        q, loc, scale = bcast(q, self.loc, self.scale)
+        return loc + scale * self._std_icdf(q)
+
+    def _std_sample(self, key, shape, dtype):
+        return self._std_icdf(_uniform(key, shape, dtype))
+
+
+class Laplace(_LocScale):
+    """Laplace (double exponential) distribution.
+
+    Example:
+        >>> from pplx.distributions import Laplace
+        >>> round(float(Laplace(0.0, 1.0).log_prob(0.0)), 4)
+        -0.6931
+    """
+
+    def _std_log_prob(self, z):
+        return -jnp.abs(z) - math.log(2.0)
+
+    def _std_cdf(self, z):
+        return jnp.where(z < 0, 0.5 * jnp.exp(z), 1.0 - 0.5 * jnp.exp(-z))
+
+    def _std_icdf(self, q):
+        return -jnp.sign(q - 0.5) * jnp.log1p(-2.0 * jnp.abs(q - 0.5))
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        return 2.0 * self.scale**2
+
+
+class Logistic(_LocScale):
+    """Logistic distribution.
+
+    Example:
+        >>> from pplx.distributions import Logistic
+        >>> round(float(Logistic(0.0, 1.0).log_prob(0.0)), 4)
+        -1.3863
+    """
+
+    def _std_log_prob(self, z):
+        return -z - 2.0 * jax.nn.softplus(-z)
+
+    def _std_cdf(self, z):
+        return jax.nn.sigmoid(z)
+
+    def _std_icdf(self, q):
+        return jnp.log(q) - jnp.log1p(-q)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        return self.scale**2 * math.pi**2 / 3.0
+
+
+class Gumbel(_LocScale):
+    """Gumbel (maximum extreme value) distribution.
+
+    Example:
+        >>> from pplx.distributions import Gumbel
+        >>> round(float(Gumbel(0.0, 1.0).log_prob(0.0)), 4)
+        -1.0
+    """
+
+    def _std_log_prob(self, z):
+        return -(z + jnp.exp(-z))
+
+    def _std_cdf(self, z):
+        return jnp.exp(-jnp.exp(-z))
+
+    def _std_icdf(self, q):
+        return -jnp.log(-jnp.log(q))
+
+    @property
+    def mean(self):
+        return self.loc + _EULER_GAMMA * self.scale
+
+    @property
+    def variance(self):
+        return self.scale**2 * math.pi**2 / 6.0
+
+
+class Moyal(_LocScale):
+    """Moyal distribution (an approximation to the Landau distribution).
+
+    Example:
+        >>> from pplx.distributions import Moyal
+        >>> round(float(Moyal(0.0, 1.0).log_prob(0.0)), 4)
+        -1.4189
+    """
+
+    def _std_log_prob(self, z):
+        return -0.5 * (z + jnp.exp(-z)) - 0.5 * math.log(2 * math.pi)
+
+    def _std_sample(self, key, shape, dtype):
+        return -jnp.log(jax.random.normal(key, shape, dtype) ** 2)
+
+    def _std_cdf(self, z):
+        return jss.erfc(jnp.exp(-0.5 * z) / math.sqrt(2.0))
+
+    def _std_icdf(self, q):
+        # erfc(t) = 2 Phi(-t sqrt(2)), so exp(-z/2) = -ndtri(q/2).
+        return -jnp.log(jss.ndtri(0.5 * q) ** 2)
+
+    @property
+    def mean(self):
+        return self.loc + self.scale * (_EULER_GAMMA + math.log(2.0))
+
+    @property
+    def variance(self):
+        return self.scale**2 * math.pi**2 / 2.0
+
+
+class InverseGamma(Distribution):
+    """Distribution of ``1 / X`` for ``X ~ Gamma(concentration, rate)``.
+
+    Example:
+        >>> from pplx.distributions import InverseGamma
+        >>> round(float(InverseGamma(2.0, 1.0).log_prob(1.0)), 4)
+        -1.0
+    """
+
+    concentration: jax.Array
+    rate: jax.Array
+
+    def __init__(self, concentration, rate=1.0):
+        self.concentration, self.rate = promote(concentration, rate)
+        check_positive("InverseGamma", concentration=self.concentration, rate=self.rate)
+
+    @property
+    def batch_shape(self):
+        return self.rate.shape
+
+    @property
+    def support(self):
+        return constraints.positive
+
+    def _log_prob(self, value):
+        value, a, b = bcast(value, self.concentration, self.rate)
+        return a * jnp.log(b) - (a + 1.0) * jnp.log(value) - b / value - jss.gammaln(a)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        a, b = expand_to(shape, self.concentration, self.rate)
+        return b / jax.random.gamma(key, a, shape, a.dtype)
+
+    @property
+    def mean(self):
+        a = self.concentration
+        return jnp.where(a > 1, self.rate / (a - 1.0), jnp.inf)
+
+    @property
+    def variance(self):
+        a = self.concentration
+        var = self.rate**2 / ((a - 1.0) ** 2 * (a - 2.0))
+        return jnp.where(a > 2, var, jnp.inf)
+
+
+class Weibull(Distribution):
+    """Weibull distribution with ``scale`` and shape ``concentration``.
+
+    Example:
+        >>> from pplx.distributions import Weibull
+        >>> round(float(Weibull(1.0, 1.0).log_prob(1.0)), 4)
+        -1.0
+    """
+
+    scale: jax.Array
+    concentration: jax.Array
+
+    def __init__(self, scale, concentration):
+        self.scale, self.concentration = promote(scale, concentration)
+        check_positive("Weibull", scale=self.scale, concentration=self.concentration)
+
+    @property
+    def batch_shape(self):
+        return self.scale.shape
+
+    @property
+    def support(self):
+        return constraints.positive
+
+    def _log_prob(self, value):
+        value, lam, k = bcast(value, self.scale, self.concentration)
+        log_z = jnp.log(value) - jnp.log(lam)
+        return jnp.log(k) - jnp.log(lam) + (k - 1.0) * log_z - jnp.exp(k * log_z)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        lam, k = expand_to(shape, self.scale, self.concentration)
+        e = jax.random.exponential(key, shape, lam.dtype)
+        return lam * e ** (1.0 / k)
+
+    @property
+    def mean(self):
+        return self.scale * jnp.exp(jss.gammaln(1.0 + 1.0 / self.concentration))
+
+    @property
+    def variance(self):
+        k = self.concentration
+        m2 = jnp.exp(jss.gammaln(1.0 + 2.0 / k))
+        return self.scale**2 * (m2 - jnp.exp(2.0 * jss.gammaln(1.0 + 1.0 / k)))
+
+    def cdf(self, value):
+        value, lam, k = bcast(value, self.scale, self.concentration)
+        return -jnp.expm1(-((value / lam) ** k))
+
+
+class Pareto(Distribution):
+    """Pareto distribution on ``[scale, inf)`` with tail index ``alpha``.
+
+    Example:
+        >>> from pplx.distributions import Pareto
+        >>> round(float(Pareto(1.0, 2.0).log_prob(1.0)), 4)
+        0.6931
+    """
+
+    scale: jax.Array
+    alpha: jax.Array
+
+    def __init__(self, scale, alpha):
+        self.scale, self.alpha = promote(scale, alpha)
+        check_positive("Pareto", scale=self.scale, alpha=self.alpha)
+
+    @property
+    def batch_shape(self):
+        return self.scale.shape
+
+    @property
+    def support(self):
+        return constraints.GreaterThanEq(self.scale)
+
+    def _log_prob(self, value):
+        value, xm, a = bcast(value, self.scale, self.alpha)
+        return jnp.log(a) + a * jnp.log(xm) - (a + 1.0) * jnp.log(value)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        xm, a = expand_to(shape, self.scale, self.alpha)
+        return xm * jnp.exp(jax.random.exponential(key, shape, xm.dtype) / a)
+
+    @property
+    def mean(self):
+        a = self.alpha
+        return jnp.where(a > 1, a * self.scale / (a - 1.0), jnp.inf)
+
+    @property
+    def variance(self):
+        a = self.alpha
+        var = self.scale**2 * a / ((a - 1.0) ** 2 * (a - 2.0))
+        return jnp.where(a > 2, var, jnp.inf)
+
+
+class ChiSquared(Distribution):
+    """Chi-squared distribution with ``df`` degrees of freedom.
+
+    Example:
+        >>> from pplx.distributions import ChiSquared
+        >>> round(float(ChiSquared(2.0).log_prob(2.0)), 4)
+        -1.6931
+    """
+
+    df: jax.Array
+
+    def __init__(self, df):
+        (self.df,) = promote(df)
+        check_positive("ChiSquared", df=self.df)
+
+    @property
+    def batch_shape(self):
+        return self.df.shape
+
+    @property
+    def support(self):
+        return constraints.positive
+
+    def _log_prob(self, value):
+        value, df = bcast(value, self.df)
+        k = 0.5 * df
+        return (k - 1.0) * jnp.log(value) - 0.5 * value - k * math.log(2.0) - jss.gammaln(k)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        (df,) = expand_to(shape, self.df)
+        return 2.0 * jax.random.gamma(key, 0.5 * df, shape, df.dtype)
+
+    @property
+    def mean(self):
+        return self.df
+
+    @property
+    def variance(self):
+        return 2.0 * self.df
+
+
+class HalfStudentT(Distribution):
+    """Student-t(df, 0, scale) folded onto the nonnegative reals.
+
+    Example:
+        >>> from pplx.distributions import HalfStudentT
+        >>> round(float(HalfStudentT(3.0, 1.0).log_prob(0.0)), 4)
+        -0.3077
+    """
+
+    df: jax.Array
+    scale: jax.Array
+
+    def __init__(self, df, scale=1.0):
+        self.df, self.scale = promote(df, scale)
+        check_positive("HalfStudentT", df=self.df, scale=self.scale)
+
+    @property
+    def batch_shape(self):
+        return self.scale.shape
+
+    @property
+    def support(self):
+        return constraints.nonnegative
+
+    def _log_prob(self, value):
+        value, df, scale = bcast(value, self.df, self.scale)
+        return math.log(2.0) + student_t_log_prob(df, value / scale) - jnp.log(scale)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        df, scale = expand_to(shape, self.df, self.scale)
+        return scale * jnp.abs(jax.random.t(key, df, shape, df.dtype))
+
+    @property
+    def mean(self):
+        df = self.df
+        log_m = (
+            jss.gammaln(0.5 * (df + 1.0)) - jss.gammaln(0.5 * df) + 0.5 * jnp.log(df / math.pi)
+        )
+        m = 2.0 * self.scale * jnp.exp(log_m) / jnp.where(df > 1, df - 1.0, 1.0)
+        return jnp.where(df > 1, m, jnp.inf)
+
+    @property
+    def variance(self):
+        df = self.df
+        m2 = self.scale**2 * df / jnp.where(df > 2, df - 2.0, 1.0)
+        return jnp.where(df > 2, m2 - self.mean**2, jnp.inf)
+
+
+class Kumaraswamy(Distribution):
+    """Kumaraswamy distribution on [0, 1] with shapes ``concentration1`` (a), ``concentration0`` (b).
+
+    Example:
+        >>> from pplx.distributions import Kumaraswamy
+        >>> round(float(Kumaraswamy(1.0, 1.0).log_prob(0.3)), 4)
+        0.0
+    """
+
+    concentration1: jax.Array
+    concentration0: jax.Array
+
+    def __init__(self, concentration1, concentration0):
+        self.concentration1, self.concentration0 = promote(concentration1, concentration0)
+        check_positive(
+            "Kumaraswamy",
+            concentration1=self.concentration1,
+            concentration0=self.concentration0,
+        )
+
+    @property
+    def batch_shape(self):
+        return self.concentration1.shape
+
+    @property
+    def support(self):
+        return constraints.unit_interval
+
+    def _log_prob(self, value):
+        value, a, b = bcast(value, self.concentration1, self.concentration0)
+        log_x = jnp.log(value)
+        return jnp.log(a) + jnp.log(b) + (a - 1.0) * log_x + (b - 1.0) * jnp.log1p(
+            -jnp.exp(a * log_x)
+        )
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        a, b = expand_to(shape, self.concentration1, self.concentration0)
+        u = _uniform(key, shape, a.dtype)
+        # x = (1 - (1 - u)^(1/b))^(1/a), with u -> 1 - u (same law) and logs for accuracy.
+        return jnp.exp(jnp.log(-jnp.expm1(jnp.log(u) / b)) / a)
+
+    def _raw_moment(self, n):
+        a, b = self.concentration1, self.concentration0
+        return b * jnp.exp(jss.betaln(1.0 + n / a, b))
+
+    @property
+    def mean(self):
+        return self._raw_moment(1.0)
+
+    @property
+    def variance(self):
+        return self._raw_moment(2.0) - self._raw_moment(1.0) ** 2
+
+
+class SkewNormal(Distribution):
+    """Skew-normal distribution with location, scale and shape ``alpha``.
+
+    Example:
+        >>> from pplx.distributions import SkewNormal
+        >>> round(float(SkewNormal(0.0, 1.0, 0.0).log_prob(0.0)), 4)
+        -0.9189
+    """
+
+    loc: jax.Array
+    scale: jax.Array
+    alpha: jax.Array
+
+    def __init__(self, loc=0.0, scale=1.0, alpha=0.0):
+        self.loc, self.scale, self.alpha = promote(loc, scale, alpha)
+        check_positive("SkewNormal", scale=self.scale)
+
+    @property
+    def batch_shape(self):
+        return self.loc.shape
+
+    @property
+    def support(self):
+        return constraints.real
+
+    def _log_prob(self, value):
+        value, loc, scale, alpha = bcast(value, self.loc, self.scale, self.alpha)
+        z = (value - loc) / scale
+        return math.log(2.0) + _std_normal_lp(z) - jnp.log(scale) + jss.log_ndtr(alpha * z)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        loc, scale, alpha = expand_to(shape, self.loc, self.scale, self.alpha)
+        delta = alpha / jnp.sqrt(1.0 + alpha**2)
+        u0, v = jax.random.normal(key, (2,) + shape, loc.dtype)
+        u1 = delta * u0 + jnp.sqrt(1.0 - delta**2) * v
+        return loc + scale * jnp.where(u0 >= 0, u1, -u1)
+
+    @property
+    def mean(self):
+        delta = self.alpha / jnp.sqrt(1.0 + self.alpha**2)
+        return self.loc + self.scale * delta * math.sqrt(2.0 / math.pi)
+
+    @property
+    def variance(self):
+        delta2 = self.alpha**2 / (1.0 + self.alpha**2)
+        return self.scale**2 * (1.0 - 2.0 * delta2 / math.pi)
+
+
+class AsymmetricLaplace(Distribution):
+    """Asymmetric Laplace: decay rate ``asymmetry / scale`` above ``loc``, ``1 / (asymmetry
+    scale)`` below.
+
+    Example:
+        >>> from pplx.distributions import AsymmetricLaplace
+        >>> round(float(AsymmetricLaplace(0.0, 1.0, 1.0).log_prob(0.0)), 4)
+        -0.6931
+    """
+
+    loc: jax.Array
+    scale: jax.Array
+    asymmetry: jax.Array
+
+    def __init__(self, loc=0.0, scale=1.0, asymmetry=1.0):
+        self.loc, self.scale, self.asymmetry = promote(loc, scale, asymmetry)
+        check_positive("AsymmetricLaplace", scale=self.scale, asymmetry=self.asymmetry)
+
+    @property
+    def batch_shape(self):
+        return self.loc.shape
+
+    @property
+    def support(self):
+        return constraints.real
+
+    def _log_prob(self, value):
+        value, loc, scale, k = bcast(value, self.loc, self.scale, self.asymmetry)
+        z = (value - loc) / scale
+        expo = jnp.where(z >= 0, -z * k, z / k)
+        return expo - jnp.log(scale) - jnp.log(k + 1.0 / k)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        loc, scale, k = expand_to(shape, self.loc, self.scale, self.asymmetry)
+        e1, e2 = jax.random.exponential(key, (2,) + shape, loc.dtype)
+        return loc + scale * (e1 / k - e2 * k)
+
+    @property
+    def mean(self):
+        k = self.asymmetry
+        return self.loc + self.scale * (1.0 / k - k)
+
+    @property
+    def variance(self):
+        k = self.asymmetry
+        return self.scale**2 * (1.0 / k**2 + k**2)
+
+
+class ExGaussian(Distribution):
+    """Normal(loc, scale) plus an independent exponential with mean ``nu``.
+
+    Args:
+        loc: mean of the normal part.
+        scale: standard deviation of the normal part.
+        nu: mean of the exponential part (PyMC's ``nu``).
+
+    Example:
+        >>> from pplx.distributions import ExGaussian
+        >>> round(float(ExGaussian(0.0, 1.0, 1.0).log_prob(0.0)), 4)
+        -1.341
+    """
+
+    loc: jax.Array
+    scale: jax.Array
+    nu: jax.Array
+
+    def __init__(self, loc=0.0, scale=1.0, nu=1.0):
+        self.loc, self.scale, self.nu = promote(loc, scale, nu)
+        check_positive("ExGaussian", scale=self.scale, nu=self.nu)
+
+    @property
+    def batch_shape(self):
+        return self.loc.shape
+
+    @property
+    def support(self):
+        return constraints.real
+
+    def _log_prob(self, value):
+        value, mu, sigma, nu = bcast(value, self.loc, self.scale, self.nu)
+        return (
+            -jnp.log(nu)
+            + (mu - value) / nu
+            + 0.5 * (sigma / nu) ** 2
+            + jss.log_ndtr((value - mu) / sigma - sigma / nu)
+        )
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        mu, sigma, nu = expand_to(shape, self.loc, self.scale, self.nu)
+        k1, k2 = jax.random.split(key)
+        normal = jax.random.normal(k1, shape, mu.dtype)
+        return mu + sigma * normal + nu * jax.random.exponential(k2, shape, mu.dtype)
+
+    @property
+    def mean(self):
+        return self.loc + self.nu
+
+    @property
+    def variance(self):
+        return self.scale**2 + self.nu**2
