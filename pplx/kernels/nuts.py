@@ -1,7 +1,9 @@
 """The No-U-Turn Sampler on a flat vector, with ArviZ-named transition statistics.
 
-The trajectory building is BlackJAX's iterative multinomial NUTS; this module adapts it
-to pplx's kernel shape and vocabulary.
+Multinomial NUTS as Stan runs it (biased progressive sampling between subtrees, uniform
+within, the generalised U-turn criterion with the checks across subtree joins of Stan
+2.26), built iteratively by :mod:`pplx.kernels.trajectory` to keep the compiled program
+small.
 """
 
 from __future__ import annotations
@@ -11,10 +13,9 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-from blackjax.mcmc import hmc as bj_hmc
-from blackjax.mcmc import nuts as bj_nuts
 
 from pplx.kernels.base import Algorithm
+from pplx.kernels.trajectory import nuts_kernel
 
 
 class NUTSState(NamedTuple):
@@ -26,7 +27,12 @@ class NUTSState(NamedTuple):
 
 
 class NUTSInfo(NamedTuple):
-    """Per-transition statistics, named as ArviZ's ``sample_stats`` group."""
+    """Per-transition statistics, named as ArviZ's ``sample_stats`` group.
+
+    ``n_steps`` counts leapfrog steps (gradient evaluations), ``tree_depth`` the valid
+    doublings (Stan's ``treedepth__``), ``energy`` is the Hamiltonian at the chosen state
+    and ``acceptance_rate`` Stan's mean Metropolis acceptance over the trajectory.
+    """
 
     lp: jax.Array
     diverging: jax.Array
@@ -57,24 +63,22 @@ def nuts(logdensity_fn: Callable[[jax.Array], jax.Array], max_tree_depth: int = 
         >>> state.position.shape, bool(info.diverging)
         ((2,), False)
     """
-    kernel = bj_nuts.build_kernel(divergence_threshold=divergence_threshold)
+    kernel = nuts_kernel(logdensity_fn, max_tree_depth, divergence_threshold)
 
     def init(position: jax.Array) -> NUTSState:
         value, grad = jax.value_and_grad(logdensity_fn)(position)
         return NUTSState(position, value, grad)
 
     def step(key, state: NUTSState, step_size, inverse_mass_matrix):
-        bj_state = bj_hmc.HMCState(state.position, state.logdensity, state.logdensity_grad)
-        new, info = kernel(key, bj_state, logdensity_fn, step_size, inverse_mass_matrix,
-                           max_num_doublings=max_tree_depth)
-        out = NUTSState(new.position, new.logdensity, new.logdensity_grad)
-        return out, NUTSInfo(
+        new, info = kernel(key, state.position, state.logdensity, state.logdensity_grad,
+                           step_size, inverse_mass_matrix)
+        return NUTSState(new.position, new.logdensity, new.logdensity_grad), NUTSInfo(
             lp=new.logdensity,
-            diverging=info.is_divergent,
+            diverging=info.diverging,
             acceptance_rate=info.acceptance_rate,
             energy=info.energy,
-            n_steps=jnp.asarray(info.num_integration_steps, jnp.int32),
-            tree_depth=jnp.asarray(info.num_trajectory_expansions, jnp.int32),
+            n_steps=jnp.asarray(info.n_steps, jnp.int32),
+            tree_depth=jnp.asarray(info.tree_depth, jnp.int32),
         )
 
     return Algorithm(init, step)

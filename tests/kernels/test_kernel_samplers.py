@@ -16,22 +16,20 @@ import pytest
 
 from pplx.diagnostics import ess_bulk
 from pplx.kernels.hmc import hmc, jittered_hmc
-from pplx.kernels.trajectory import nuts_kernel
+from pplx.kernels.nuts import nuts
 
 NUM_CHAINS, NUM_DRAWS, Z = 4, 1000, 4.5
 
 
 def own_nuts(logdensity_fn, max_tree_depth=10, divergence_threshold=1000.0):
-    """The kernel under test, in the ``Algorithm`` shape of ``pplx.kernels.nuts``."""
-    kernel = nuts_kernel(logdensity_fn, max_tree_depth, divergence_threshold)
-    init = hmc(logdensity_fn, 1).init
+    """The kernel under test, ``pplx.kernels.nuts``, with its info as a dict."""
+    algo = nuts(logdensity_fn, max_tree_depth, divergence_threshold)
 
     def step(key, state, step_size, inverse_mass_matrix):
-        new, info = kernel(key, *state, step_size, inverse_mass_matrix)
-        new_state = type(state)(new.position, new.logdensity, new.logdensity_grad)
-        return new_state, info._asdict() | {"lp": new.logdensity}
+        new, info = algo.step(key, state, step_size, inverse_mass_matrix)
+        return new, info._asdict()
 
-    return init, step
+    return algo.init, step
 
 
 def _gaussian(mean, chol):
