@@ -58,6 +58,18 @@ from pplx.distributions.continuous_extra import (
     Weibull,
 )
 from pplx.distributions.discrete import Bernoulli, Binomial, Categorical, Poisson
+from pplx.distributions.discrete_extra import (
+    BetaBinomial,
+    DiscreteUniform,
+    Geometric,
+    NegativeBinomial,
+    NegativeBinomial2,
+    OrderedLogistic,
+    OrderedProbit,
+    ZeroInflatedBinomial,
+    ZeroInflatedNegativeBinomial,
+    ZeroInflatedPoisson,
+)
 from pplx.distributions.improper import Flat, HalfFlat, ImproperUniform
 from pplx.distributions.multivariate import Dirichlet, MultivariateNormal
 
@@ -112,6 +124,16 @@ __all__ = [
     "Binomial",
     "Poisson",
     "Categorical",
+    "NegativeBinomial",
+    "NegativeBinomial2",
+    "Geometric",
+    "BetaBinomial",
+    "DiscreteUniform",
+    "ZeroInflatedPoisson",
+    "ZeroInflatedNegativeBinomial",
+    "ZeroInflatedBinomial",
+    "OrderedLogistic",
+    "OrderedProbit",
     "Dirichlet",
     "MultivariateNormal",
     "ImproperUniform",

@@ -16,6 +16,7 @@ from pplx.distributions import constraints
 from pplx.distributions.base import (
     Distribution,
     bcast,
+    betaln,
     check_param,
     check_positive,
     promote,
@@ -428,7 +429,7 @@ class Beta(Distribution):
 
     def _log_prob(self, value):
         value, a, b = bcast(value, self.concentration1, self.concentration0)
-        return jss.xlogy(a - 1.0, value) + jss.xlog1py(b - 1.0, -value) - jss.betaln(a, b)
+        return jss.xlogy(a - 1.0, value) + jss.xlog1py(b - 1.0, -value) - betaln(a, b)
 
     def sample(self, key, sample_shape=()):
         shape = self.shape(sample_shape)
@@ -516,9 +517,7 @@ class Uniform(Distribution):
 
     def __init__(self, low=0.0, high=1.0):
         self.low, self.high = promote(low, high)
-        check_param(
-            "Uniform", "high", self.high, self.high > self.low, "must be greater than low"
-        )
+        check_param("Uniform", "high", self.high, self.high > self.low, "must be greater than low")
 
     @property
     def batch_shape(self):

@@ -9,7 +9,14 @@ import jax.numpy as jnp
 from jax.scipy import special as jss
 
 from pplx.distributions import constraints
-from pplx.distributions.base import Distribution, bcast, check_param, check_positive, promote
+from pplx.distributions.base import (
+    Distribution,
+    bcast,
+    betaln,
+    check_param,
+    check_positive,
+    promote,
+)
 from pplx.distributions.continuous import _std_normal_lp, expand_to, student_t_log_prob
 
 __all__ = [
@@ -535,9 +542,7 @@ class HalfStudentT(Distribution):
     @property
     def mean(self):
         df = self.df
-        log_m = (
-            jss.gammaln(0.5 * (df + 1.0)) - jss.gammaln(0.5 * df) + 0.5 * jnp.log(df / math.pi)
-        )
+        log_m = jss.gammaln(0.5 * (df + 1.0)) - jss.gammaln(0.5 * df) + 0.5 * jnp.log(df / math.pi)
         m = 2.0 * self.scale * jnp.exp(log_m) / jnp.where(df > 1, df - 1.0, 1.0)
         return jnp.where(df > 1, m, jnp.inf)
 
@@ -549,7 +554,7 @@ class HalfStudentT(Distribution):
 
 
 class Kumaraswamy(Distribution):
-    """Kumaraswamy distribution on [0, 1] with shapes ``concentration1`` (a), ``concentration0`` (b).
+    """Kumaraswamy distribution on [0, 1] with shapes ``concentration1``, ``concentration0``.
 
     Example:
         >>> from pplx.distributions import Kumaraswamy
@@ -579,8 +584,8 @@ class Kumaraswamy(Distribution):
     def _log_prob(self, value):
         value, a, b = bcast(value, self.concentration1, self.concentration0)
         log_x = jnp.log(value)
-        return jnp.log(a) + jnp.log(b) + (a - 1.0) * log_x + (b - 1.0) * jnp.log1p(
-            -jnp.exp(a * log_x)
+        return (
+            jnp.log(a) + jnp.log(b) + (a - 1.0) * log_x + (b - 1.0) * jnp.log1p(-jnp.exp(a * log_x))
         )
 
     def sample(self, key, sample_shape=()):
@@ -592,7 +597,7 @@ class Kumaraswamy(Distribution):
 
     def _raw_moment(self, n):
         a, b = self.concentration1, self.concentration0
-        return b * jnp.exp(jss.betaln(1.0 + n / a, b))
+        return b * jnp.exp(betaln(1.0 + n / a, b))
 
     @property
     def mean(self):

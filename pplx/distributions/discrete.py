@@ -214,9 +214,7 @@ class Categorical(Distribution):
             raise ValueError("Categorical: give exactly one of probs or logits")
         if probs is not None:
             probs = as_float(probs)
-            check_param(
-                "Categorical", "probs", probs, lambda p: p >= 0, "must be nonnegative"
-            )
+            check_param("Categorical", "probs", probs, lambda p: p >= 0, "must be nonnegative")
             if probs.ndim == 0:
                 raise ValueError("Categorical: probs must have at least one dimension")
             logits = jnp.log(probs)

@@ -44,13 +44,13 @@ def loop_oracle(fn, event_ndim, param_event_ndims):
     def oracle(params, x):
         names = list(params)
         arrays = [np.asarray(params[k], float) for k in names]
-        batches = [a.shape[: a.ndim - param_event_ndims[k]] for a, k in zip(arrays, names)]
+        batches = [np.shape(params[k])[: np.ndim(params[k]) - param_event_ndims[k]] for k in names]
         x = np.asarray(x)
         batch = np.broadcast_shapes(x.shape[: x.ndim - event_ndim], *batches)
         out = np.empty(batch)
         for idx in np.ndindex(*batch):
             args = {}
-            for a, k, b in zip(arrays, names, batches):
+            for a, k, b in zip(arrays, names, batches, strict=True):
                 full = np.broadcast_to(a, batch + a.shape[len(b) :])
                 args[k] = full[idx]
             xf = np.broadcast_to(x, batch + x.shape[x.ndim - event_ndim :])
@@ -234,8 +234,11 @@ CASES = [
         dist.Dirichlet,
         dict(concentration=np.array([1.5, 2.0, 4.0])),
         dict(concentration=np.array([[0.7, 1.0, 2.0], [3.0, 5.0, 1.5]])),
-        loop_oracle(lambda x, concentration: stats.dirichlet.logpdf(x, concentration), 1,
-                    {"concentration": 1}),
+        loop_oracle(
+            lambda x, concentration: stats.dirichlet.logpdf(x, concentration),
+            1,
+            {"concentration": 1},
+        ),
         event_ndim=1,
         batch_shape=(2,),
         outside=np.array([0.5, 0.6, -0.1]),
@@ -247,8 +250,11 @@ CASES = [
         lambda loc, covariance_matrix: dist.MultivariateNormal(loc, covariance_matrix),
         dict(loc=np.array([0.5, -1.0, 2.0]), covariance_matrix=_COV),
         dict(loc=_LOCS, covariance_matrix=_COV),
-        loop_oracle(lambda x, loc, covariance_matrix: _mvn(x, loc, covariance_matrix), 1,
-                    {"loc": 1, "covariance_matrix": 2}),
+        loop_oracle(
+            lambda x, loc, covariance_matrix: _mvn(x, loc, covariance_matrix),
+            1,
+            {"loc": 1, "covariance_matrix": 2},
+        ),
         event_ndim=1,
         batch_shape=(2,),
         grad_params=("loc",),
@@ -258,8 +264,11 @@ CASES = [
         lambda loc, scale_tril: dist.MultivariateNormal(loc, scale_tril=scale_tril),
         dict(loc=np.array([0.5, -1.0, 2.0]), scale_tril=_CHOL),
         dict(loc=_LOCS, scale_tril=np.stack([_CHOL, 2 * _CHOL])),
-        loop_oracle(lambda x, loc, scale_tril: _mvn(x, loc, scale_tril @ scale_tril.T), 1,
-                    {"loc": 1, "scale_tril": 2}),
+        loop_oracle(
+            lambda x, loc, scale_tril: _mvn(x, loc, scale_tril @ scale_tril.T),
+            1,
+            {"loc": 1, "scale_tril": 2},
+        ),
         event_ndim=1,
         batch_shape=(2,),
         grad_params=("loc", "scale_tril"),
@@ -441,5 +450,148 @@ CASES += [
         dict(loc=_LOC3, scale=_SCALE2, nu=np.array([0.5, 1.0, 3.0])),
         lambda p, x: stats.exponnorm.logpdf(x, p["nu"] / p["scale"], p["loc"], p["scale"]),
         grad_params=("loc", "scale", "nu"),
+    ),
+]
+
+
+def _zero_inflated(base_logpmf):
+    def oracle(p, x):
+        g = p["gate"]
+        base = base_logpmf(p, x)
+        zero = np.logaddexp(np.log(g), np.log1p(-g) + base)
+        return np.where(x == 0, zero, np.log1p(-g) + base)
+
+    return oracle
+
+
+def _nb2(p, x):
+    mu, phi = p["mean"], p["concentration"]
+    return stats.nbinom.logpmf(x, phi, phi / (mu + phi))
+
+
+def _ordinal(cdf):
+    def oracle(p, x):
+        eta = np.asarray(p["predictor"], float)
+        c = np.asarray(p["cutpoints"], float)
+        batch = np.broadcast_shapes(eta.shape, c.shape[:-1])
+        eta = np.broadcast_to(eta, batch)
+        c = np.broadcast_to(c, batch + c.shape[-1:])
+        f = cdf(c - eta[..., None])
+        f = np.concatenate([np.zeros(batch + (1,)), f, np.ones(batch + (1,))], -1)
+        probs = np.diff(f, axis=-1)
+        return _categorical_oracle({"probs": probs}, x)
+
+    return oracle
+
+
+_CUTS = np.array([-1.0, 0.5, 2.0])
+
+CASES += [
+    Case(
+        "NegativeBinomial",
+        lambda total_count, probs: dist.NegativeBinomial(total_count, probs=probs),
+        dict(total_count=3.0, probs=0.4),
+        dict(total_count=np.array([[2.0], [7.5]]), probs=np.array([0.2, 0.5, 0.7])),
+        lambda p, x: stats.nbinom.logpmf(x, p["total_count"], 1 - p["probs"]),
+        discrete=True,
+        outside=-1,
+        grad_params=("total_count", "probs"),
+    ),
+    Case(
+        "NegativeBinomial2",
+        dist.NegativeBinomial2,
+        dict(mean=3.0, concentration=2.0),
+        dict(mean=np.array([0.5, 4.0, 10.0]), concentration=np.array([[1.0], [20.0]])),
+        _nb2,
+        discrete=True,
+        outside=0.5,
+        grad_params=("mean", "concentration"),
+    ),
+    Case(
+        "Geometric",
+        lambda probs: dist.Geometric(probs=probs),
+        dict(probs=0.3),
+        dict(probs=np.array([0.2, 0.5, 0.9])),
+        lambda p, x: stats.geom.logpmf(x + 1, p["probs"]),
+        discrete=True,
+        outside=-2,
+        grad_params=("probs",),
+    ),
+    Case(
+        "BetaBinomial",
+        dist.BetaBinomial,
+        dict(concentration1=2.0, concentration0=3.0, total_count=10.0),
+        dict(
+            concentration1=np.array([0.5, 2.0, 5.0]),
+            concentration0=np.array([[1.5], [4.0]]),
+            total_count=np.array([4.0, 10.0, 20.0]),
+        ),
+        lambda p, x: stats.betabinom.logpmf(
+            x, p["total_count"], p["concentration1"], p["concentration0"]
+        ),
+        discrete=True,
+        outside=11,
+        grad_params=("concentration1", "concentration0"),
+    ),
+    Case(
+        "DiscreteUniform",
+        dist.DiscreteUniform,
+        dict(low=-2.0, high=5.0),
+        dict(low=np.array([0.0, 1.0, -3.0]), high=np.array([[4.0], [9.0]])),
+        lambda p, x: stats.randint.logpmf(x, p["low"], p["high"] + 1),
+        discrete=True,
+        outside=6,
+    ),
+    Case(
+        "ZeroInflatedPoisson",
+        dist.ZeroInflatedPoisson,
+        dict(gate=0.3, rate=2.5),
+        dict(gate=np.array([0.1, 0.5, 0.8]), rate=np.array([[1.0], [6.0]])),
+        _zero_inflated(lambda p, x: stats.poisson.logpmf(x, p["rate"])),
+        discrete=True,
+        outside=-1,
+        grad_params=("gate", "rate"),
+    ),
+    Case(
+        "ZeroInflatedNegativeBinomial",
+        dist.ZeroInflatedNegativeBinomial,
+        dict(gate=0.3, mean=2.5, concentration=2.0),
+        dict(gate=np.array([0.1, 0.5, 0.8]), mean=np.array([[1.0], [6.0]]), concentration=3.0),
+        _zero_inflated(_nb2),
+        discrete=True,
+        outside=-1,
+        grad_params=("gate", "mean", "concentration"),
+    ),
+    Case(
+        "ZeroInflatedBinomial",
+        dist.ZeroInflatedBinomial,
+        dict(gate=0.3, total_count=8.0, probs=0.4),
+        dict(gate=np.array([0.1, 0.5, 0.8]), total_count=np.array([[3.0], [12.0]]), probs=0.6),
+        _zero_inflated(lambda p, x: stats.binom.logpmf(x, p["total_count"], p["probs"])),
+        discrete=True,
+        outside=13,
+        grad_params=("gate", "probs"),
+    ),
+    Case(
+        "OrderedLogistic",
+        dist.OrderedLogistic,
+        dict(predictor=0.3, cutpoints=_CUTS),
+        dict(predictor=np.array([-1.0, 0.0, 2.0]), cutpoints=_CUTS),
+        _ordinal(sps.expit),
+        discrete=True,
+        outside=4,
+        grad_params=("predictor", "cutpoints"),
+        batch_shape=(3,),
+    ),
+    Case(
+        "OrderedProbit",
+        dist.OrderedProbit,
+        dict(predictor=0.3, cutpoints=_CUTS),
+        dict(predictor=np.array([-1.0, 0.0, 2.0]), cutpoints=np.stack([_CUTS, _CUTS + 1, _CUTS])),
+        _ordinal(stats.norm.cdf),
+        discrete=True,
+        outside=-1,
+        grad_params=("predictor", "cutpoints"),
+        batch_shape=(3,),
     ),
 ]

@@ -63,7 +63,7 @@ def _density_checks(case, points):
             "fd": {name: perturbed(name, stacks[name]) for name in args},
         }
         if case.outside is not None:
-            name = case.grad_params[0]
+            name = (case.grad_params or tuple(scalar_params))[0]
 
             def lp_out(p):
                 d = case.make(**dict(scalar_params, **{name: p}))
