@@ -344,26 +344,31 @@ def advi(model: Model, key: jax.Array, *, num_steps: int = 10000, method: str = 
     _check_count("check_every", check_every)
     _check_minibatch_shapes(model)
     optimizer = optax.adam(1e-2) if optimizer is None else optimizer
-    algo = advi_kernel.advi(minibatch_logdensity(model), optimizer, method=method,
-                            num_elbo_samples=num_elbo_samples, init_scale=init_scale)
     position = model.flatten(init) if init is not None else jnp.zeros((model.num_dims,))
     hook = _ELBOBar(num_steps) if progress_bar else None
-    if progress_bar:
-        from tqdm.auto import tqdm
+    settings = dict(num_steps=num_steps, method=method, optimizer=optimizer,
+                    num_elbo_samples=num_elbo_samples, init_scale=init_scale, tol=tol,
+                    convergence=convergence, check_every=check_every, progress=hook)
+    if not progress_bar:
+        return _advi_fit(model, key, position, **settings)
+    from tqdm.auto import tqdm
 
-        _BAR.update(bar=tqdm(total=num_steps, file=sys.stderr, unit="step", desc="ADVI"),
-                    done=0)
+    _BAR.update(bar=tqdm(total=num_steps, file=sys.stderr, unit="step", desc="ADVI"), done=0)
     try:
-        out = advi_kernel.fit(algo, key, algo.init(position), num_steps=num_steps, tol=tol,
-                              convergence=convergence, check_every=check_every,
-                              progress=hook)
-        if progress_bar:
-            out = jax.block_until_ready(out)
+        return jax.block_until_ready(_advi_fit(model, key, position, **settings))
     finally:
-        bar = _BAR.pop("bar", None)
+        _BAR.pop("bar").close()
         _BAR.clear()
-        if bar is not None:
-            bar.close()
+
+
+@eqx.filter_jit
+def _advi_fit(model, key, position, *, num_steps, method, optimizer, num_elbo_samples,
+              init_scale, tol, convergence, check_every, progress) -> Approximation:
+    """The compiled fit (settings static; the model's data and the key traced)."""
+    algo = advi_kernel.advi(minibatch_logdensity(model), optimizer, method=method,
+                            num_elbo_samples=num_elbo_samples, init_scale=init_scale)
+    out = advi_kernel.fit(algo, key, algo.init(position), num_steps=num_steps, tol=tol,
+                          convergence=convergence, check_every=check_every, progress=progress)
     params = out.state.params
     return Approximation(model=model, mean=params.mean, scale=advi_kernel.scale(params),
                          elbo_trace=out.elbo_trace, num_steps=out.num_steps,
@@ -384,6 +389,12 @@ class MAPResult(eqx.Module):
 
 def _mode(model: Model, init, optimizer, max_steps, jacobian, gtol):
     position = model.flatten(init) if init is not None else jnp.zeros((model.num_dims,))
+    return _maximize(model, position, optimizer=optimizer, max_steps=max_steps,
+                     jacobian=jacobian, gtol=gtol)
+
+
+@eqx.filter_jit
+def _maximize(model, position, *, optimizer, max_steps, jacobian, gtol):
     fn = functools.partial(model.logdensity, jacobian=jacobian)
     return maximize(fn, position, optimizer=optimizer, max_steps=max_steps, gtol=gtol)
 
@@ -441,12 +452,16 @@ def laplace(model: Model, *, init: dict | None = None,
     _check_model(model, "laplace")
     _check_count("max_steps", max_steps)
     res = _mode(model, init, optimizer, max_steps, True, gtol)
-    precision = -model.d2logp(res.position, jacobian=True)
-    cov = jnp.linalg.inv(precision)
-    chol = jnp.linalg.cholesky(0.5 * (cov + cov.T))  # NaN where the mode is not a maximum
+    chol = _laplace_scale(model, res.position)
     return Approximation(model=model, mean=res.position, scale=chol,
                          elbo_trace=jnp.zeros((0,), res.position.dtype),
                          num_steps=res.num_steps, converged=res.converged, method="laplace")
+
+
+@eqx.filter_jit
+def _laplace_scale(model: Model, position: jax.Array) -> jax.Array:
+    cov = jnp.linalg.inv(-model.d2logp(position, jacobian=True))
+    return jnp.linalg.cholesky(0.5 * (cov + cov.T))  # NaN where the mode is not a maximum
 
 
 # ----- Pathfinder and NUTS initialisation ----------------------------------------------
@@ -467,6 +482,12 @@ def pathfinder(model: Model, key: jax.Array, *, num_draws: int = 1000,
     _check_model(model, "pathfinder")
     _check_count("num_draws", num_draws)
     position = model.flatten(init) if init is not None else jnp.zeros((model.num_dims,))
+    return _pathfinder_draws(model, key, position, num_draws=num_draws, maxiter=maxiter,
+                             num_elbo_samples=num_elbo_samples)
+
+
+@eqx.filter_jit
+def _pathfinder_draws(model, key, position, *, num_draws, maxiter, num_elbo_samples):
     res = _pathfinder(key, model.logdensity, position, num_draws=num_draws,
                       num_elbo_samples=num_elbo_samples, maxiter=maxiter)
     return jax.vmap(model.constrain)(res.draws)
@@ -492,6 +513,14 @@ def nuts_init(model: Model, key: jax.Array, *, method: str = "advi", num_chains:
     """
     _check_model(model, "nuts_init")
     _check_count("num_chains", num_chains)
+    if method not in ("advi", "pathfinder"):
+        raise ValueError(f"method must be 'advi' or 'pathfinder', got {method!r}.")
+    return _nuts_init(model, key, method=method, num_chains=num_chains, num_steps=num_steps,
+                      maxiter=maxiter)
+
+
+@eqx.filter_jit
+def _nuts_init(model, key, *, method, num_chains, num_steps, maxiter):
     fit_key, draw_key = jax.random.split(key)
     if method == "advi":
         approx = advi(model, fit_key, num_steps=num_steps, convergence=None)
@@ -503,7 +532,5 @@ def nuts_init(model: Model, key: jax.Array, *, method: str = "advi", num_chains:
         res = jax.vmap(lambda k, z: _pathfinder(k, model.logdensity, z, num_draws=1,
                                                 maxiter=maxiter))(keys, starts)
         draws, centres = res.draws[:, 0], res.mean
-    else:
-        raise ValueError(f"method must be 'advi' or 'pathfinder', got {method!r}.")
     ok = jax.vmap(lambda z: jnp.isfinite(model.logdensity(z)))(draws)
     return jnp.where(ok[:, None], draws, jnp.broadcast_to(jnp.atleast_2d(centres), draws.shape))
