@@ -8,6 +8,7 @@ Example:
 
 from pplx import distributions, handlers, infer
 from pplx.api import logp, nuts, nuts_run, to_posterior
+from pplx.checkpoint import load_state, save_state
 from pplx.core.primitives import deterministic, factor, plate, sample
 from pplx.errors import ConvergenceWarning
 from pplx.forward import posterior_predictive, prior_predictive
@@ -21,6 +22,6 @@ __all__ = [
     "ConvergenceWarning", "Model", "Posterior", "condition", "deterministic", "distributions",
     "do", "factor",
     "handlers", "infer", "logp", "model", "nuts", "nuts_run", "plate", "posterior_predictive",
-    "prior_predictive", "sample",
+    "prior_predictive", "sample", "save_state", "load_state",
     "to_posterior", "__version__",
 ]

@@ -20,7 +20,7 @@ from pplx.errors import ConvergenceWarning
 from pplx.model import Model
 from pplx.model.initialize import find_initial_position
 from pplx.results import Posterior
-from pplx.run import ChainState, run_nuts
+from pplx.run import CHAIN_METHODS, ChainState, run_nuts, run_sequentially, shard_chains
 from pplx.timing import Timer
 
 
@@ -33,6 +33,7 @@ class NUTSResult(NamedTuple):
     init_positions: jax.Array
     init_ok: jax.Array
     log_likelihood: dict[str, jax.Array]
+    warmup_stats: dict[str, jax.Array]
 
 
 def _check_nuts_model(model: Model) -> None:
@@ -63,7 +64,8 @@ def _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree
 
 def nuts_run(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: int = 1000,
              num_chains: int = 4, target_accept: float = 0.8, max_tree_depth: int = 10,
-             dense_mass: bool = False, init_positions: jax.Array | None = None,
+             dense_mass: bool = False, thinning: int = 1, chain_method: str = "vectorized",
+             init_positions: jax.Array | None = None, state: ChainState | None = None,
              log_likelihood: bool = False, progress: Any = None) -> NUTSResult:
     """NUTS with window adaptation on a bound model: the pure entry.
 
@@ -76,8 +78,15 @@ def nuts_run(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_sample
         target_accept: dual-averaging target for the acceptance rate.
         max_tree_depth: most trajectory doublings per transition.
         dense_mass: adapt a dense inverse mass matrix instead of a diagonal one.
+        thinning: keep every ``thinning``-th draw (``num_samples`` draws are kept).
+        chain_method: ``"vectorized"`` (chains batched with vmap), ``"sequential"``
+            (one after another with ``lax.map``: less memory) or ``"parallel"`` (chains
+            split over the devices with ``jax.sharding``).
         init_positions: optional ``(num_chains, d)`` unconstrained starting points;
             by default uniform in (-2, 2), retried until the density is finite.
+        state: the ``state`` of an earlier result: continue those chains with their
+            adapted step sizes and mass matrices (set ``num_warmup=0``). With the same
+            key, the draws equal those of one longer run.
         log_likelihood: also return each observed site's elementwise log-likelihood at
             every draw, ``(chain, draw, *batch_shape)``, for LOO and WAIC.
         progress: optional progress hook (used by :func:`nuts`).
@@ -85,7 +94,8 @@ def nuts_run(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_sample
     Returns:
         :class:`NUTSResult` with ``draws`` (site -> ``(chain, draw, *shape)``, constrained,
         deterministics included), ``stats`` (ArviZ names, ``(chain, draw)``) and the final
-        chain ``state`` (positions, adapted step sizes and mass matrices).
+        chain ``state`` (positions, adapted step sizes and mass matrices);
+        ``warmup_stats["n_steps"]``: gradient evaluations per chain during warmup.
 
     Example:
         >>> import jax, jax.numpy as jnp, pplx
@@ -102,24 +112,65 @@ def nuts_run(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_sample
     """
     _check_nuts_model(model)
     _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth)
+    _check_run_options(thinning, chain_method, state, num_warmup)
     init_key, run_key = jax.random.split(key)
-    if init_positions is None:
-        keys = jax.random.split(init_key, num_chains)
-        init_positions, init_ok = jax.vmap(
-            lambda k: find_initial_position(model.logdensity, k, model.num_dims))(keys)
+    ids = jnp.arange(num_chains)
+    if state is not None:
+        init_positions, init_ok = state.kernel_state.position, jnp.ones(num_chains, bool)
+    elif init_positions is None:
+        init_positions, init_ok = jax.vmap(lambda c: find_initial_position(
+            model.logdensity, jax.random.fold_in(init_key, c), model.num_dims))(ids)
     else:
         init_positions = jnp.broadcast_to(init_positions, (num_chains, model.num_dims))
         init_ok = jax.vmap(lambda z: jnp.isfinite(model.logdensity(z)))(init_positions)
-    out = run_nuts(model.logdensity, run_key, init_positions, num_warmup=num_warmup,
-                   num_samples=num_samples, target_accept=target_accept,
-                   max_tree_depth=max_tree_depth, dense_mass=dense_mass, progress=progress)
+    per_pass = num_warmup + num_samples * thinning
+
+    def run_chains(inputs):
+        positions, chain_state, chain_ids = inputs
+        hook = progress
+        if progress is not None and chain_method == "sequential":
+            hook = _OffsetHook(progress, chain_ids[0] * per_pass)
+        return run_nuts(model.logdensity, run_key, positions, state=chain_state,
+                        num_warmup=num_warmup, num_samples=num_samples, thinning=thinning,
+                        target_accept=target_accept, max_tree_depth=max_tree_depth,
+                        dense_mass=dense_mass, chain_ids=chain_ids, progress=hook)
+
+    inputs = (init_positions, state, ids)
+    if chain_method == "sequential":
+        out = run_sequentially(run_chains, inputs)
+    else:
+        if chain_method == "parallel":
+            inputs = shard_chains(inputs, num_chains)
+        out = run_chains(inputs)
     draws = jax.vmap(jax.vmap(model.constrain))(out.positions)
     stats = dict(out.info._asdict())
     stats["step_size"] = jnp.broadcast_to(out.state.step_size[:, None], stats["lp"].shape)
     loglik = {}
     if log_likelihood:
         loglik = jax.vmap(jax.vmap(model.pointwise_loglik))(out.positions)
-    return NUTSResult(draws, stats, out.state, init_positions, init_ok, loglik)
+    warmup = {"n_steps": out.warmup_n_steps}
+    return NUTSResult(draws, stats, out.state, init_positions, init_ok, loglik, warmup)
+
+
+class _OffsetHook(NamedTuple):
+    """A progress hook for one chain of a sequential run: iterations shifted by the
+    work of the chains before it."""
+
+    inner: Any
+    offset: jax.Array
+
+    def hook(self, iteration, divergences, step_size) -> None:
+        self.inner.hook(iteration + self.offset, divergences, step_size)
+
+
+def _check_run_options(thinning, chain_method, state, num_warmup) -> None:
+    if not isinstance(thinning, int) or thinning < 1:
+        raise ValueError(f"thinning must be a positive int, got {thinning!r}.")
+    if chain_method not in CHAIN_METHODS:
+        raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}.")
+    if state is not None and num_warmup != 0:
+        raise ValueError("continuing a state needs num_warmup=0: its chains are already "
+                         "adapted.")
 
 
 _nuts_compiled = eqx.filter_jit(nuts_run)
@@ -147,8 +198,10 @@ def _raise_not_finite(model: Model, z: jax.Array, where: str):
 
 def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: int = 1000,
          num_chains: int = 4, target_accept: float = 0.8, max_tree_depth: int = 10,
-         dense_mass: bool = False, init: dict | None = None, log_likelihood: bool = False,
-         progress_bar: bool = True, return_inferencedata: bool = True):
+         dense_mass: bool = False, thinning: int = 1, chain_method: str = "vectorized",
+         init: dict | None = None, state: ChainState | None = None,
+         log_likelihood: bool = False, progress_bar: bool = True,
+         return_inferencedata: bool = True):
     """Sample a model with NUTS and return ArviZ ``InferenceData``: the friendly entry.
 
     Checks the model and settings before compiling, finds finite starting points (or
@@ -158,12 +211,14 @@ def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: i
     Args:
         model: a bound model.
         key: a JAX PRNG key.
-        num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass:
-            as in :func:`nuts_run`.
+        num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass,
+        thinning, chain_method, state: as in :func:`nuts_run` (``state`` is the
+            ``.state`` of a ``Posterior`` returned with ``return_inferencedata=False``).
         init: optional dict of constrained starting values by site name (all chains).
         log_likelihood: add the ``log_likelihood`` group (for ``az.loo`` / ``az.waic``).
         progress_bar: show a progress bar on stderr.
-        return_inferencedata: False returns a :class:`pplx.results.Posterior`.
+        return_inferencedata: False returns a :class:`pplx.results.Posterior` (with the
+            final chain ``state``, to continue the run later).
 
     Example:
         >>> import jax, jax.numpy as jnp, pplx
@@ -180,18 +235,22 @@ def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: i
     """
     _check_nuts_model(model)
     _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth)
+    _check_run_options(thinning, chain_method, state, num_warmup)
     positions = _user_init(model, init)
     hook = None
     if progress_bar:
-        hook = progress_lib.ProgressHook(num_warmup, num_samples, num_chains)
+        passes = num_chains if chain_method == "sequential" else 1
+        hook = progress_lib.ProgressHook(num_warmup, num_samples * thinning, num_chains,
+                                         passes=passes)
         progress_lib.start(hook)
     try:
         with Timer() as timer:
             result = _nuts_compiled(
                 model, key, num_warmup=num_warmup, num_samples=num_samples,
                 num_chains=num_chains, target_accept=target_accept,
-                max_tree_depth=max_tree_depth, dense_mass=dense_mass,
-                init_positions=positions, log_likelihood=log_likelihood, progress=hook)
+                max_tree_depth=max_tree_depth, dense_mass=dense_mass, thinning=thinning,
+                chain_method=chain_method, init_positions=positions, state=state,
+                log_likelihood=log_likelihood, progress=hook)
             result = jax.block_until_ready(result)
     finally:
         if progress_bar:
@@ -217,6 +276,7 @@ def to_posterior(model: Model, result: NUTSResult) -> Posterior:
         observed={k: np.asarray(v) for k, v in observed.items()},
         observed_dims={k: sites[k].dims for k in observed},
         log_likelihood={k: np.asarray(v) for k, v in result.log_likelihood.items()},
+        state=result.state,
     )
 
 

@@ -24,10 +24,16 @@ class ProgressHook(NamedTuple):
     num_samples: int
     num_chains: int
     every: int = 0
+    passes: int = 1
+
+    @property
+    def per_pass(self) -> int:
+        """Iterations of one pass (all chains vectorised, or one chain in sequence)."""
+        return self.num_warmup + self.num_samples
 
     @property
     def total(self) -> int:
-        return self.num_warmup + self.num_samples
+        return self.per_pass * self.passes
 
     @property
     def period(self) -> int:
@@ -67,8 +73,11 @@ def _update(iteration, divergences, step_size) -> None:
         return
     hook = _ACTIVE["hook"]
     iteration = int(iteration) + 1
-    phase = "warmup  " if iteration <= hook.num_warmup else "sampling"
-    bar.set_description(f"{phase} {hook.num_chains} chains", refresh=False)
+    within = (iteration - 1) % hook.per_pass + 1
+    phase = "warmup  " if within <= hook.num_warmup else "sampling"
+    chains = (f"chain {(iteration - 1) // hook.per_pass + 1}/{hook.passes}" if hook.passes > 1
+              else f"{hook.num_chains} chains")
+    bar.set_description(f"{phase} {chains}", refresh=False)
     bar.set_postfix(divergences=int(divergences), step_size=f"{float(step_size):.3g}",
                     refresh=False)
     bar.update(iteration - _ACTIVE["done"])

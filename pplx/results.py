@@ -4,6 +4,7 @@ their conversion to ArviZ ``InferenceData`` (ArviZ is imported only there)."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +22,7 @@ class Posterior:
         observed_dims: observed site name -> dimension names.
         log_likelihood: observed site name -> elementwise log-likelihood
             ``(chain, draw, *batch_shape)`` (empty unless asked for).
+        state: the final chain state (pass it back to continue the chains).
         attrs: run facts (timings in seconds, settings) kept on every ArviZ group.
     """
 
@@ -31,6 +33,7 @@ class Posterior:
     observed_dims: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     attrs: dict = dataclasses.field(default_factory=dict)
     log_likelihood: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    state: Any = None
 
     @property
     def num_chains(self) -> int:

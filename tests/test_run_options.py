@@ -1,0 +1,116 @@
+"""Run options: chain methods, resume, thinning, checkpoints."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import pplx
+import pplx.distributions as dist
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pplx.model
+def normal_mean(y):
+    mu = pplx.sample("mu", dist.Normal(0.0, 10.0))
+    s = pplx.sample("s", dist.HalfNormal(2.0))
+    with pplx.plate("obs", y.shape[0]):
+        pplx.sample("y", dist.Normal(mu, s), obs=y)
+
+
+MODEL = normal_mean(jnp.asarray(np.random.default_rng(0).normal(1.0, 1.0, size=20)))
+RUN = dict(num_warmup=100, num_chains=3)
+
+
+def test_sequential_chains_give_the_same_draws_as_vectorized():
+    a = pplx.nuts_run(MODEL, jax.random.key(0), num_samples=50, **RUN)
+    b = pplx.nuts_run(MODEL, jax.random.key(0), num_samples=50, chain_method="sequential",
+                      **RUN)
+    np.testing.assert_allclose(a.draws["mu"], b.draws["mu"], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(a.state.step_size, b.state.step_size, rtol=1e-8)
+
+
+def test_resume_equals_one_longer_run():
+    long = pplx.nuts_run(MODEL, jax.random.key(1), num_samples=80, **RUN)
+    first = pplx.nuts_run(MODEL, jax.random.key(1), num_samples=50, **RUN)
+    rest = pplx.nuts_run(MODEL, jax.random.key(1), num_samples=30, num_warmup=0,
+                         num_chains=3, state=first.state)
+    joined = np.concatenate([first.draws["mu"], rest.draws["mu"]], axis=1)
+    np.testing.assert_array_equal(joined, long.draws["mu"])
+    np.testing.assert_array_equal(rest.stats["step_size"][:, 0], first.state.step_size)
+
+
+def test_resume_needs_no_warmup():
+    first = pplx.nuts_run(MODEL, jax.random.key(1), num_samples=5, **RUN)
+    with pytest.raises(ValueError, match="num_warmup=0"):
+        pplx.nuts_run(MODEL, jax.random.key(1), num_samples=5, state=first.state, **RUN)
+
+
+def test_thinning_keeps_every_kth_draw():
+    full = pplx.nuts_run(MODEL, jax.random.key(2), num_samples=60, **RUN)
+    thin = pplx.nuts_run(MODEL, jax.random.key(2), num_samples=20, thinning=3, **RUN)
+    np.testing.assert_array_equal(thin.draws["mu"], full.draws["mu"][:, 2::3])
+    with pytest.raises(ValueError, match="thinning"):
+        pplx.nuts_run(MODEL, jax.random.key(2), num_samples=20, thinning=0, **RUN)
+
+
+def test_checkpoint_round_trip(tmp_path):
+    first = pplx.nuts_run(MODEL, jax.random.key(3), num_samples=10, **RUN)
+    pplx.save_state(tmp_path / "state.npz", first.state)
+    loaded = pplx.load_state(tmp_path / "state.npz")
+    for a, b in zip(jax.tree.leaves(first.state), jax.tree.leaves(loaded), strict=True):
+        np.testing.assert_array_equal(a, b)
+    direct = pplx.nuts_run(MODEL, jax.random.key(3), num_samples=10, num_warmup=0,
+                           num_chains=3, state=first.state)
+    via_disk = pplx.nuts_run(MODEL, jax.random.key(3), num_samples=10, num_warmup=0,
+                             num_chains=3, state=loaded)
+    np.testing.assert_array_equal(direct.draws["mu"], via_disk.draws["mu"])
+    np.save(tmp_path / "other.npy", np.zeros(3))
+    with pytest.raises(ValueError, match="not a pplx chain state"):
+        np.savez(tmp_path / "bad.npz", x=np.zeros(2))
+        pplx.load_state(tmp_path / "bad.npz")
+
+
+def test_unknown_chain_method():
+    with pytest.raises(ValueError, match="chain_method must be one of"):
+        pplx.nuts_run(MODEL, jax.random.key(0), chain_method="threads", **RUN)
+
+
+def test_parallel_chains_on_four_host_devices():
+    script = textwrap.dedent("""
+        import jax, jax.numpy as jnp, numpy as np
+        jax.config.update("jax_enable_x64", True)
+        import pplx, pplx.distributions as dist
+        assert len(jax.devices()) == 4, jax.devices()
+        @pplx.model
+        def m(y):
+            mu = pplx.sample("mu", dist.Normal(0.0, 10.0))
+            with pplx.plate("obs", y.shape[0]):
+                pplx.sample("y", dist.Normal(mu, 1.0), obs=y)
+        model = m(jnp.arange(5.0))
+        run = dict(num_warmup=100, num_samples=50, num_chains=4)
+        par = pplx.nuts_run(model, jax.random.key(0), chain_method="parallel", **run)
+        vec = pplx.nuts_run(model, jax.random.key(0), **run)
+        np.testing.assert_allclose(par.draws["mu"], vec.draws["mu"], rtol=1e-8, atol=1e-10)
+        try:
+            pplx.nuts_run(model, jax.random.key(0), chain_method="parallel",
+                          num_warmup=10, num_samples=5, num_chains=3)
+        except ValueError as err:
+            assert "multiple of it" in str(err)
+        else:
+            raise AssertionError("3 chains on 4 devices should be refused")
+        print("parallel ok")
+    """)
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4",
+           "JAX_PLATFORMS": "cpu"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "parallel ok" in out.stdout
