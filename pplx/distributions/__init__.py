@@ -72,6 +72,13 @@ from pplx.distributions.discrete_extra import (
 )
 from pplx.distributions.improper import Flat, HalfFlat, ImproperUniform
 from pplx.distributions.multivariate import Dirichlet, MultivariateNormal
+from pplx.distributions.multivariate_extra import (
+    LKJCholesky,
+    LKJCorr,
+    Multinomial,
+    MultivariateStudentT,
+    MvStudentT,
+)
 
 __all__ = [
     "constraints",
@@ -136,6 +143,11 @@ __all__ = [
     "OrderedProbit",
     "Dirichlet",
     "MultivariateNormal",
+    "LKJCholesky",
+    "LKJCorr",
+    "MultivariateStudentT",
+    "MvStudentT",
+    "Multinomial",
     "ImproperUniform",
     "Flat",
     "HalfFlat",

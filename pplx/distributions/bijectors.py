@@ -312,6 +312,21 @@ class LowerCholeskyBijector(Bijector):
         return tuple(shape[:-2]) + (n * (n + 1) // 2,)
 
 
+def corr_cholesky_from_partial(z):
+    """Cholesky factor of a correlation matrix from partial correlations ``z``.
+
+    ``z`` is ``(..., n, n)`` with the partial correlations strictly below the diagonal
+    (zeros elsewhere). Returns ``(L, log(1 - z^2), log_rest)`` where ``log_rest[i, j]``
+    is ``log(1 - sum_{k<j} L[i, k]^2)``.
+    """
+    n = z.shape[-1]
+    # 1 - sum_{k<j} L[i,k]^2 = prod_{k<j} (1 - z[i,k]^2), in log space.
+    log_1mz2 = jnp.log1p(-(z**2))
+    log_rest = _exclusive_cumsum(log_1mz2)
+    eye = jnp.broadcast_to(jnp.eye(n, dtype=z.dtype), z.shape)
+    return jnp.tril((z + eye) * jnp.exp(0.5 * log_rest)), log_1mz2, log_rest
+
+
 class CorrCholeskyBijector(Bijector):
     """Vector of ``n(n-1)/2`` reals -> Cholesky factor of a correlation matrix.
 
@@ -325,12 +340,7 @@ class CorrCholeskyBijector(Bijector):
         x = jnp.asarray(x)
         n = _tril_size_to_n(x.shape[-1], False)
         z = _fill_tril(jnp.tanh(x), n, -1)
-        # 1 - sum_{k<j} L[i,k]^2 = prod_{k<j} (1 - z[i,k]^2), in log space.
-        log_1mz2 = jnp.log1p(-(z**2))
-        log_rest = _exclusive_cumsum(log_1mz2)
-        eye = jnp.broadcast_to(jnp.eye(n, dtype=z.dtype), z.shape)
-        y = (z + eye) * jnp.exp(0.5 * log_rest)
-        y = jnp.tril(y)
+        y, log_1mz2, log_rest = corr_cholesky_from_partial(z)
         strict = jnp.tril(jnp.ones((n, n), dtype=bool), -1)
         terms = jnp.where(jnp.broadcast_to(strict, z.shape), log_1mz2 + 0.5 * log_rest, 0.0)
         return y, jnp.sum(terms, axis=(-2, -1))

@@ -43,6 +43,8 @@ __all__ = [
     "NonnegativeInteger",
     "IntegerInterval",
     "ZeroSum",
+    "Multinomial",
+    "multinomial",
     "real",
     "real_vector",
     "positive",
@@ -435,6 +437,29 @@ class IntegerInterval(_Integer):
         return lower.astype(jnp.result_type(value, lower))
 
 
+class Multinomial(_Integer):
+    """Nonnegative integer vectors summing to ``total_count`` (event_dim 1)."""
+
+    total_count: jax.Array
+
+    def __init__(self, total_count):
+        self.total_count = jnp.asarray(total_count)
+        self.event_dim = 1
+        self.name = "multinomial"
+
+    def check(self, value):
+        value = jnp.asarray(value)
+        ok = jnp.all((value >= 0) & _is_integer(value), axis=-1)
+        total, count = _bcast(jnp.sum(value, axis=-1), self.total_count)
+        return ok & (total == count)
+
+    def feasible_like(self, value):
+        value = jnp.asarray(value)
+        first = jnp.zeros(value.shape, value.dtype).at[..., 0].set(1)
+        first, count = _bcast(first, jnp.asarray(self.total_count)[..., None])
+        return (first * count).astype(value.dtype)
+
+
 # Lowercase names for the parametrised constraints.
 interval = Interval
 greater_than = GreaterThan
@@ -442,6 +467,7 @@ less_than = LessThan
 integer_interval = IntegerInterval
 independent = Independent
 zero_sum = ZeroSum
+multinomial = Multinomial
 
 real = Real(name="real")
 real_vector = Independent(real, 1, name="real_vector")

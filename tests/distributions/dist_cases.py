@@ -595,3 +595,82 @@ CASES += [
         batch_shape=(3,),
     ),
 ]
+
+
+def _lkj_norm(n, eta):
+    total = 0.0
+    for k in range(1, n):
+        b = eta + 0.5 * (n - k - 1)
+        total += (2 * eta - 2 + n - k) * (n - k) * np.log(2) + (n - k) * sps.betaln(b, b)
+    return total
+
+
+def _lkj_cholesky(x, concentration):
+    n = x.shape[-1]
+    expo = n - np.arange(n) - 1 + 2 * concentration - 2
+    return np.sum(expo * np.log(np.diagonal(x))) - _lkj_norm(n, concentration)
+
+
+def _lkj_corr(x, concentration):
+    n = x.shape[-1]
+    return (concentration - 1) * np.linalg.slogdet(x)[1] - _lkj_norm(n, concentration)
+
+
+CASES += [
+    Case(
+        "MvStudentT",
+        lambda df, loc, scale_tril: dist.MvStudentT(df, loc, scale_tril=scale_tril),
+        dict(df=7.0, loc=np.array([0.5, -1.0, 2.0]), scale_tril=_CHOL),
+        dict(df=np.array([6.0, 12.0]), loc=_LOCS, scale_tril=_CHOL),
+        loop_oracle(
+            lambda x, df, loc, scale_tril: stats.multivariate_t(
+                loc, scale_tril @ scale_tril.T, df=df
+            ).logpdf(x),
+            1,
+            {"df": 0, "loc": 1, "scale_tril": 2},
+        ),
+        event_ndim=1,
+        batch_shape=(2,),
+        grad_params=("df", "loc", "scale_tril"),
+    ),
+    Case(
+        "Multinomial",
+        lambda total_count, probs: dist.Multinomial(total_count, probs=probs),
+        dict(total_count=10.0, probs=np.array([0.2, 0.5, 0.3])),
+        dict(total_count=np.array([4.0, 12.0]), probs=np.array([[0.1, 0.6, 0.3], [0.3, 0.3, 0.4]])),
+        loop_oracle(
+            lambda x, total_count, probs: stats.multinomial.logpmf(x, total_count, probs),
+            1,
+            {"total_count": 0, "probs": 1},
+        ),
+        discrete=True,
+        event_ndim=1,
+        batch_shape=(2,),
+        outside=np.array([1, 1, 1]),
+        grad_params=("probs",),
+    ),
+    Case(
+        "LKJCholesky",
+        lambda concentration: dist.LKJCholesky(3, concentration),
+        dict(concentration=1.5),
+        dict(concentration=np.array([0.5, 1.0, 4.0])),
+        loop_oracle(_lkj_cholesky, 2, {"concentration": 0}),
+        event_ndim=2,
+        moments=False,
+        outside=np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]]),
+        grad_params=("concentration",),
+        value_grad=False,
+    ),
+    Case(
+        "LKJCorr",
+        lambda concentration: dist.LKJCorr(3, concentration),
+        dict(concentration=1.5),
+        dict(concentration=np.array([0.5, 1.0, 4.0])),
+        loop_oracle(_lkj_corr, 2, {"concentration": 0}),
+        event_ndim=2,
+        moments=False,
+        outside=np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.9], [0.0, 0.9, 1.0]]),
+        grad_params=("concentration",),
+        value_grad=False,
+    ),
+]
