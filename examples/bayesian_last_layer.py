@@ -17,8 +17,8 @@ import jax.numpy as jnp
 import optax
 
 import pplx
-import pplx.vi  # noqa: F401  (until pplx/__init__.py exports vi)
 import pplx.distributions as dist
+import pplx.vi  # noqa: F401  (until pplx/__init__.py exports vi)
 
 
 @pplx.model

@@ -124,10 +124,10 @@ def pathfinder(key: jax.Array, logdensity_fn: Callable, position: jax.Array, *,
     S, Y = jnp.diff(path, axis=0), -jnp.diff(grads, axis=0)
     k = jnp.arange(maxiter)
 
-    def candidate(l, key):  # the Gaussian at iterate l (1..maxiter) from pairs before it
-        H = _inverse_hessian(S, Y, (k < l) & (k >= l - history))
+    def candidate(it, key):  # the Gaussian at iterate it (1..maxiter), pairs before it
+        H = _inverse_hessian(S, Y, (k < it) & (k >= it - history))
         H = 0.5 * (H + H.T)
-        mean = path[l] + H @ grads[l]
+        mean = path[it] + H @ grads[it]
         return mean, H, _gaussian_elbo(key, logdensity_fn, mean, H, num_elbo_samples)
 
     elbo_key, draw_key = jax.random.split(key)
