@@ -28,6 +28,7 @@ from pplx.distributions.bijectors import (
     StickBreaking,
     UpperBound,
 )
+from pplx.distributions.combinators import Censored, Mixture, Truncated
 from pplx.distributions.continuous import (
     Beta,
     Cauchy,
@@ -148,6 +149,9 @@ __all__ = [
     "MultivariateStudentT",
     "MvStudentT",
     "Multinomial",
+    "Mixture",
+    "Truncated",
+    "Censored",
     "ImproperUniform",
     "Flat",
     "HalfFlat",

@@ -674,3 +674,72 @@ CASES += [
         value_grad=False,
     ),
 ]
+
+
+def _mixture_oracle(p, x):
+    w = np.asarray(p["weights"], float)
+    locs = np.asarray(p["locs"], float)
+    comps = stats.norm.logpdf(np.asarray(x)[..., None], locs, p["scale"])
+    return sps.logsumexp(comps + np.log(w / w.sum(-1, keepdims=True)), axis=-1)
+
+
+def _censored_oracle(p, x):
+    low, high = p["low"], p["high"]
+    inside = stats.norm.logpdf(x, p["loc"], 1.0)
+    out = np.where(x <= low, stats.norm.logcdf(low, p["loc"], 1.0), inside)
+    out = np.where(x >= high, stats.norm.logsf(high, p["loc"], 1.0), out)
+    return np.where((x < low) | (x > high), -np.inf, out)
+
+
+CASES += [
+    Case(
+        "Mixture-same-family",
+        lambda weights, locs, scale: dist.Mixture(weights, dist.Normal(locs, scale)),
+        dict(weights=np.array([0.3, 0.7]), locs=np.array([-2.0, 1.0]), scale=0.8),
+        dict(
+            weights=np.array([[0.3, 0.7], [0.5, 0.5], [0.9, 0.1]]),
+            locs=np.array([-2.0, 1.0]),
+            scale=np.array([[0.5], [1.0], [2.0]]),
+        ),
+        _mixture_oracle,
+        batch_shape=(3,),
+        grad_params=("weights", "locs", "scale"),
+    ),
+    Case(
+        "Mixture-list",
+        lambda weights, locs, scale: dist.Mixture(
+            weights, [dist.Normal(locs[..., 0], scale), dist.Normal(locs[..., 1], scale)]
+        ),
+        dict(weights=np.array([0.3, 0.7]), locs=np.array([-2.0, 1.0]), scale=0.8),
+        dict(
+            weights=np.array([0.4, 0.6]),
+            locs=np.array([[-2.0, 1.0], [0.0, 3.0]]),
+            scale=np.array([[0.5], [2.0]]),
+        ),
+        lambda p, x: _mixture_oracle(dict(p, scale=np.asarray(p["scale"])[..., None]), x),
+        batch_shape=(2, 2),
+        grad_params=("locs", "scale"),
+    ),
+    Case(
+        "Truncated-Normal",
+        lambda loc, low, high: dist.Truncated(dist.Normal(loc, 1.5), low, high),
+        dict(loc=0.5, low=-1.0, high=4.0),
+        dict(loc=_LOC3, low=np.array([[-np.inf], [0.0]]), high=3.0),
+        lambda p, x: _truncnorm(dict(p, scale=1.5), x),
+        outside=-2.0,
+        moments=False,
+        grad_params=("loc", "high"),
+    ),
+    Case(
+        "Censored-Normal",
+        lambda loc, low, high: dist.Censored(dist.Normal(loc, 1.0), low, high),
+        dict(loc=0.5, low=-0.5, high=1.0),
+        dict(loc=_LOC3, low=np.array([[-1.0], [0.0]]), high=1.5),
+        _censored_oracle,
+        outside=-2.0,
+        moments=False,
+        # Draws sit exactly on the bounds, where log_prob jumps: no FD in the bounds.
+        grad_params=("loc",),
+        value_grad=False,
+    ),
+]
