@@ -5,6 +5,7 @@ ArviZ summary table and a one-line verdict on the run's health.
 """
 
 import time
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -29,11 +30,12 @@ def eight_schools(sigma, y=None):
 
 
 def main() -> None:
+    # a second run of this script loads the compiled sampler from disk
+    pplx.enable_compilation_cache(Path(__file__).resolve().parent.parent / ".jax_cache")
     model = eight_schools(SIGMA, y=Y)
     print(model, end="\n\n")
     start = time.perf_counter()
-    idata = pplx.nuts(model, jax.random.key(0), num_warmup=1000, num_samples=1000,
-                      num_chains=4)
+    idata = pplx.nuts(model, jax.random.key(0), num_warmup=1000, num_samples=1000, num_chains=4)
     elapsed = time.perf_counter() - start
 
     import arviz as az
@@ -43,8 +45,10 @@ def main() -> None:
     stats = {k: idata.sample_stats[k].values for k in ("diverging", "tree_depth", "energy")}
     print(f"\n{diagnostics.verdict(draws, stats, max_tree_depth=10)}")
     attrs = idata.posterior.attrs
-    print(f"pplx.nuts call: {elapsed:.1f} s, of which XLA compile {attrs['compile_time']:.1f} s, "
-          f"tracing {attrs['trace_time']:.1f} s, warmup + sampling {attrs['run_time']:.1f} s")
+    print(
+        f"pplx.nuts call: {elapsed:.1f} s, of which XLA compile {attrs['compile_time']:.1f} s, "
+        f"tracing {attrs['trace_time']:.1f} s, warmup + sampling {attrs['run_time']:.1f} s"
+    )
 
 
 if __name__ == "__main__":

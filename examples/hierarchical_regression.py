@@ -62,8 +62,10 @@ def main() -> None:
     print(az.summary(idata, var_names=["mu_a", "sigma_a", "slope", "sigma"]).to_string())
     imputed = idata.posterior["y_missing"].mean(("chain", "draw")).values
     rmse = float(np.sqrt(np.mean((imputed - y_hidden) ** 2)))
-    print(f"\nimputed {missing.size} missing outcomes; RMSE against the hidden truth {rmse:.2f}"
-          f" (noise sd 0.5)")
+    print(
+        f"\nimputed {missing.size} missing outcomes; RMSE against the hidden truth {rmse:.2f}"
+        f" (noise sd 0.5)"
+    )
     az.plot_ppc(idata, data_pairs={"y": "y"}, num_pp_samples=100)
     out = HERE / "hierarchical_regression_ppc.png"
     plt.savefig(out, dpi=90, bbox_inches="tight")

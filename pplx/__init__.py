@@ -6,8 +6,9 @@ Example:
     ['model', 'nuts', 'plate', 'sample']
 """
 
-from pplx import distributions, handlers, infer
+from pplx import distributions, handlers, infer, vi
 from pplx.api import logp, nuts, nuts_run, to_posterior
+from pplx.cache import enable_compilation_cache
 from pplx.checkpoint import load_state, save_state
 from pplx.core.primitives import deterministic, factor, plate, sample
 from pplx.errors import ConvergenceWarning
@@ -19,9 +20,28 @@ from pplx.results import Posterior
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConvergenceWarning", "Model", "Posterior", "condition", "deterministic", "distributions",
-    "do", "factor",
-    "handlers", "infer", "logp", "model", "nuts", "nuts_run", "plate", "posterior_predictive",
-    "prior_predictive", "sample", "save_state", "load_state",
-    "to_posterior", "__version__",
+    "ConvergenceWarning",
+    "Model",
+    "enable_compilation_cache",
+    "Posterior",
+    "condition",
+    "deterministic",
+    "distributions",
+    "do",
+    "factor",
+    "handlers",
+    "infer",
+    "vi",
+    "logp",
+    "model",
+    "nuts",
+    "nuts_run",
+    "plate",
+    "posterior_predictive",
+    "prior_predictive",
+    "sample",
+    "save_state",
+    "load_state",
+    "to_posterior",
+    "__version__",
 ]

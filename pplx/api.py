@@ -54,19 +54,35 @@ def _check_nuts_model(model: Model) -> None:
 
 
 def _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth):
-    for name, value, low in (("num_warmup", num_warmup, 0), ("num_samples", num_samples, 1),
-                             ("num_chains", num_chains, 1), ("max_tree_depth", max_tree_depth, 1)):
+    for name, value, low in (
+        ("num_warmup", num_warmup, 0),
+        ("num_samples", num_samples, 1),
+        ("num_chains", num_chains, 1),
+        ("max_tree_depth", max_tree_depth, 1),
+    ):
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise ValueError(f"{name} must be a Python int >= {low}, got {value!r}.")
     if not 0.0 < float(target_accept) < 1.0:
         raise ValueError(f"target_accept must lie in (0, 1), got {target_accept!r}.")
 
 
-def nuts_run(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: int = 1000,
-             num_chains: int = 4, target_accept: float = 0.8, max_tree_depth: int = 10,
-             dense_mass: bool = False, thinning: int = 1, chain_method: str = "vectorized",
-             init_positions: jax.Array | None = None, state: ChainState | None = None,
-             log_likelihood: bool = False, progress: Any = None) -> NUTSResult:
+def nuts_run(
+    model: Model,
+    key: jax.Array,
+    *,
+    num_warmup: int = 1000,
+    num_samples: int = 1000,
+    num_chains: int = 4,
+    target_accept: float = 0.8,
+    max_tree_depth: int = 10,
+    dense_mass: bool = False,
+    thinning: int = 1,
+    chain_method: str = "vectorized",
+    init_positions: jax.Array | None = None,
+    state: ChainState | None = None,
+    log_likelihood: bool = False,
+    progress: Any = None,
+) -> NUTSResult:
     """NUTS with window adaptation on a bound model: the pure entry.
 
     Usable inside ``jax.jit`` and ``jax.vmap`` (e.g. over datasets or keys).
@@ -118,8 +134,11 @@ def nuts_run(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_sample
     if state is not None:
         init_positions, init_ok = state.kernel_state.position, jnp.ones(num_chains, bool)
     elif init_positions is None:
-        init_positions, init_ok = jax.vmap(lambda c: find_initial_position(
-            model.logdensity, jax.random.fold_in(init_key, c), model.num_dims))(ids)
+        init_positions, init_ok = jax.vmap(
+            lambda c: find_initial_position(
+                model.logdensity, jax.random.fold_in(init_key, c), model.num_dims
+            )
+        )(ids)
     else:
         init_positions = jnp.broadcast_to(init_positions, (num_chains, model.num_dims))
         init_ok = jax.vmap(lambda z: jnp.isfinite(model.logdensity(z)))(init_positions)
@@ -130,10 +149,20 @@ def nuts_run(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_sample
         hook = progress
         if progress is not None and chain_method == "sequential":
             hook = _OffsetHook(progress, chain_ids[0] * per_pass)
-        return run_nuts(model.logdensity, run_key, positions, state=chain_state,
-                        num_warmup=num_warmup, num_samples=num_samples, thinning=thinning,
-                        target_accept=target_accept, max_tree_depth=max_tree_depth,
-                        dense_mass=dense_mass, chain_ids=chain_ids, progress=hook)
+        return run_nuts(
+            model.logdensity,
+            run_key,
+            positions,
+            state=chain_state,
+            num_warmup=num_warmup,
+            num_samples=num_samples,
+            thinning=thinning,
+            target_accept=target_accept,
+            max_tree_depth=max_tree_depth,
+            dense_mass=dense_mass,
+            chain_ids=chain_ids,
+            progress=hook,
+        )
 
     inputs = (init_positions, state, ids)
     if chain_method == "sequential":
@@ -169,8 +198,7 @@ def _check_run_options(thinning, chain_method, state, num_warmup) -> None:
     if chain_method not in CHAIN_METHODS:
         raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}.")
     if state is not None and num_warmup != 0:
-        raise ValueError("continuing a state needs num_warmup=0: its chains are already "
-                         "adapted.")
+        raise ValueError("continuing a state needs num_warmup=0: its chains are already adapted.")
 
 
 _nuts_compiled = eqx.filter_jit(nuts_run)
@@ -186,8 +214,7 @@ def _user_init(model: Model, init: dict | None) -> jax.Array | None:
 
 
 def _raise_not_finite(model: Model, z: jax.Array, where: str):
-    bad = {name: float(v) for name, v in model.point_logps(z).items()
-           if not np.isfinite(float(v))}
+    bad = {name: float(v) for name, v in model.point_logps(z).items() if not np.isfinite(float(v))}
     listing = ", ".join(f"{k}: {v}" for k, v in bad.items()) or "(gradient is not finite)"
     raise ValueError(
         f"model {model.fn.__name__}: the log density is not finite at {where}. Sites with a "
@@ -196,12 +223,24 @@ def _raise_not_finite(model: Model, z: jax.Array, where: str):
     )
 
 
-def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: int = 1000,
-         num_chains: int = 4, target_accept: float = 0.8, max_tree_depth: int = 10,
-         dense_mass: bool = False, thinning: int = 1, chain_method: str = "vectorized",
-         init: dict | None = None, state: ChainState | None = None,
-         log_likelihood: bool = False, progress_bar: bool = True,
-         return_inferencedata: bool = True):
+def nuts(
+    model: Model,
+    key: jax.Array,
+    *,
+    num_warmup: int = 1000,
+    num_samples: int = 1000,
+    num_chains: int = 4,
+    target_accept: float = 0.8,
+    max_tree_depth: int = 10,
+    dense_mass: bool = False,
+    thinning: int = 1,
+    chain_method: str = "vectorized",
+    init: dict | None = None,
+    state: ChainState | None = None,
+    log_likelihood: bool = False,
+    progress_bar: bool = True,
+    return_inferencedata: bool = True,
+):
     """Sample a model with NUTS and return ArviZ ``InferenceData``: the friendly entry.
 
     Checks the model and settings before compiling, finds finite starting points (or
@@ -240,25 +279,39 @@ def nuts(model: Model, key: jax.Array, *, num_warmup: int = 1000, num_samples: i
     hook = None
     if progress_bar:
         passes = num_chains if chain_method == "sequential" else 1
-        hook = progress_lib.ProgressHook(num_warmup, num_samples * thinning, num_chains,
-                                         passes=passes)
+        hook = progress_lib.ProgressHook(
+            num_warmup, num_samples * thinning, num_chains, passes=passes
+        )
         progress_lib.start(hook)
     try:
         with Timer() as timer:
             result = _nuts_compiled(
-                model, key, num_warmup=num_warmup, num_samples=num_samples,
-                num_chains=num_chains, target_accept=target_accept,
-                max_tree_depth=max_tree_depth, dense_mass=dense_mass, thinning=thinning,
-                chain_method=chain_method, init_positions=positions, state=state,
-                log_likelihood=log_likelihood, progress=hook)
+                model,
+                key,
+                num_warmup=num_warmup,
+                num_samples=num_samples,
+                num_chains=num_chains,
+                target_accept=target_accept,
+                max_tree_depth=max_tree_depth,
+                dense_mass=dense_mass,
+                thinning=thinning,
+                chain_method=chain_method,
+                init_positions=positions,
+                state=state,
+                log_likelihood=log_likelihood,
+                progress=hook,
+            )
             result = jax.block_until_ready(result)
     finally:
         if progress_bar:
             progress_lib.finish()
     if not bool(jnp.all(result.init_ok)):
         chain = int(np.argmin(np.asarray(result.init_ok)))
-        _raise_not_finite(model, result.init_positions[chain],
-                          "100 random points in (-2, 2) of unconstrained space")
+        _raise_not_finite(
+            model,
+            result.init_positions[chain],
+            "100 random points in (-2, 2) of unconstrained space",
+        )
     posterior = to_posterior(model, result)
     posterior.attrs.update(timer.as_attrs())
     _warn_convergence(posterior, max_tree_depth)
@@ -283,8 +336,9 @@ def to_posterior(model: Model, result: NUTSResult) -> Posterior:
 def _warn_convergence(posterior: Posterior, max_tree_depth: int) -> None:
     from pplx import diagnostics
 
-    for message in diagnostics.convergence_warnings(posterior.draws, posterior.stats,
-                                                    max_tree_depth=max_tree_depth):
+    for message in diagnostics.convergence_warnings(
+        posterior.draws, posterior.stats, max_tree_depth=max_tree_depth
+    ):
         warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
 

@@ -29,7 +29,9 @@ from pplx.run import ChainState
 
 
 def _names(state: ChainState) -> list[str]:
-    return [jax.tree_util.keystr(path) for path, _ in jax.tree_util.tree_flatten_with_path(state)[0]]
+    return [
+        jax.tree_util.keystr(path) for path, _ in jax.tree_util.tree_flatten_with_path(state)[0]
+    ]
 
 
 def save_state(path: str | os.PathLike, state: ChainState) -> None:

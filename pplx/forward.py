@@ -20,8 +20,14 @@ def _check_model(model) -> None:
         )
 
 
-def prior_predictive(model: Model, key: jax.Array, num_samples: int = 500, *,
-                     batch_size: int | None = None, return_inferencedata: bool = True):
+def prior_predictive(
+    model: Model,
+    key: jax.Array,
+    num_samples: int = 500,
+    *,
+    batch_size: int | None = None,
+    return_inferencedata: bool = True,
+):
     """Draws of every latent, deterministic and observed site from the prior.
 
     Returns ``arviz.InferenceData`` with groups ``prior`` (latents, deterministics),
@@ -57,8 +63,14 @@ def prior_predictive(model: Model, key: jax.Array, num_samples: int = 500, *,
     return _to_arviz(model, groups)
 
 
-def posterior_predictive(model: Model, posterior, key: jax.Array, *,
-                         batch_size: int | None = None, return_inferencedata: bool = True):
+def posterior_predictive(
+    model: Model,
+    posterior,
+    key: jax.Array,
+    *,
+    batch_size: int | None = None,
+    return_inferencedata: bool = True,
+):
     """Draws of the observed sites given posterior draws of the latents.
 
     Args:
@@ -78,8 +90,7 @@ def posterior_predictive(model: Model, posterior, key: jax.Array, *,
     _check_model(model)
     samples = _posterior_dict(posterior)
     latent_names = {s.name for s in model.free_vars}
-    missing = sorted(latent_names - set(samples)
-                     - {s.name for s in model.observed_vars})
+    missing = sorted(latent_names - set(samples) - {s.name for s in model.observed_vars})
     fixed = {k: v for k, v in samples.items() if k in latent_names}
     if not fixed:
         raise ValueError(
@@ -88,12 +99,14 @@ def posterior_predictive(model: Model, posterior, key: jax.Array, *,
         )
     chains, draws_per_chain = next(iter(fixed.values())).shape[:2]
     flat = {k: np.reshape(v, (chains * draws_per_chain,) + v.shape[2:]) for k, v in fixed.items()}
-    draws = _draws_compiled(model, key, chains * draws_per_chain, values=flat,
-                            batch_size=batch_size)
-    keep = [s.name for s in model.observed_vars] + missing + [
-        s.name for s in model.deterministics]
-    out = {k: np.reshape(np.asarray(draws[k]), (chains, draws_per_chain) + draws[k].shape[1:])
-           for k in keep}
+    draws = _draws_compiled(
+        model, key, chains * draws_per_chain, values=flat, batch_size=batch_size
+    )
+    keep = [s.name for s in model.observed_vars] + missing + [s.name for s in model.deterministics]
+    out = {
+        k: np.reshape(np.asarray(draws[k]), (chains, draws_per_chain) + draws[k].shape[1:])
+        for k in keep
+    }
     if not return_inferencedata:
         return out
     return _to_arviz(model, {"posterior_predictive": out})

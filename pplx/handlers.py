@@ -14,5 +14,16 @@ from pplx.core.handlers import (
     trace,
 )
 
-__all__ = ["block", "condition", "do", "mask", "replay", "scale", "seed", "site_key",
-           "stable_hash", "substitute", "trace"]
+__all__ = [
+    "block",
+    "condition",
+    "do",
+    "mask",
+    "replay",
+    "scale",
+    "seed",
+    "site_key",
+    "stable_hash",
+    "substitute",
+    "trace",
+]

@@ -54,8 +54,13 @@ def start(hook: ProgressHook) -> None:
     from tqdm.auto import tqdm
 
     finish()
-    bar = tqdm(total=hook.total, file=sys.stderr, dynamic_ncols=True, unit="it",
-               desc=f"warmup   {hook.num_chains} chains")
+    bar = tqdm(
+        total=hook.total,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        unit="it",
+        desc=f"warmup   {hook.num_chains} chains",
+    )
     _ACTIVE.update(bar=bar, hook=hook, done=0)
 
 
@@ -75,10 +80,14 @@ def _update(iteration, divergences, step_size) -> None:
     iteration = int(iteration) + 1
     within = (iteration - 1) % hook.per_pass + 1
     phase = "warmup  " if within <= hook.num_warmup else "sampling"
-    chains = (f"chain {(iteration - 1) // hook.per_pass + 1}/{hook.passes}" if hook.passes > 1
-              else f"{hook.num_chains} chains")
+    chains = (
+        f"chain {(iteration - 1) // hook.per_pass + 1}/{hook.passes}"
+        if hook.passes > 1
+        else f"{hook.num_chains} chains"
+    )
     bar.set_description(f"{phase} {chains}", refresh=False)
-    bar.set_postfix(divergences=int(divergences), step_size=f"{float(step_size):.3g}",
-                    refresh=False)
+    bar.set_postfix(
+        divergences=int(divergences), step_size=f"{float(step_size):.3g}", refresh=False
+    )
     bar.update(iteration - _ACTIVE["done"])
     _ACTIVE["done"] = iteration

@@ -47,8 +47,10 @@ class Posterior:
         """An ``arviz.InferenceData`` with groups posterior, sample_stats, observed_data."""
         import arviz as az
 
-        dims = {**{k: list(v) for k, v in self.dims.items()},
-                **{k: list(v) for k, v in self.observed_dims.items()}}
+        dims = {
+            **{k: list(v) for k, v in self.dims.items()},
+            **{k: list(v) for k, v in self.observed_dims.items()},
+        }
         idata = az.from_dict(
             posterior={k: np.asarray(v) for k, v in self.draws.items()},
             sample_stats={k: np.asarray(v) for k, v in self.stats.items()},

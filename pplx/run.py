@@ -60,12 +60,15 @@ def _schedule(start, num_warmup: int, num_samples: int, thinning: int) -> _Step:
     is_slow, ends = adaptation.window_schedule(num_warmup)
     pad = np.zeros(total - num_warmup, bool)
     after = np.arange(total) - num_warmup
-    return _Step(jnp.asarray(np.concatenate([is_slow, pad])),
-                 jnp.asarray(np.concatenate([ends, pad])),
-                 jnp.asarray(after < 0), jnp.asarray(after == -1),
-                 jnp.asarray((after >= 0) & (after % thinning == thinning - 1)),
-                 jnp.asarray(np.maximum(after, 0) // thinning),
-                 start + jnp.arange(total))
+    return _Step(
+        jnp.asarray(np.concatenate([is_slow, pad])),
+        jnp.asarray(np.concatenate([ends, pad])),
+        jnp.asarray(after < 0),
+        jnp.asarray(after == -1),
+        jnp.asarray((after >= 0) & (after % thinning == thinning - 1)),
+        jnp.asarray(np.maximum(after, 0) // thinning),
+        start + jnp.arange(total),
+    )
 
 
 def _chain_keys(key, iteration, chain_ids):
@@ -73,11 +76,21 @@ def _chain_keys(key, iteration, chain_ids):
     return jax.vmap(lambda c: jax.random.fold_in(step_key, c))(chain_ids)
 
 
-def run_nuts(logdensity_fn: Callable, key: jax.Array, init_positions: jax.Array | None = None,
-             *, state: ChainState | None = None, num_warmup: int, num_samples: int,
-             thinning: int = 1, target_accept: float = 0.8, max_tree_depth: int = 10,
-             dense_mass: bool = False, chain_ids: jax.Array | None = None,
-             progress=None) -> RunOutput:
+def run_nuts(
+    logdensity_fn: Callable,
+    key: jax.Array,
+    init_positions: jax.Array | None = None,
+    *,
+    state: ChainState | None = None,
+    num_warmup: int,
+    num_samples: int,
+    thinning: int = 1,
+    target_accept: float = 0.8,
+    max_tree_depth: int = 10,
+    dense_mass: bool = False,
+    chain_ids: jax.Array | None = None,
+    progress=None,
+) -> RunOutput:
     """NUTS with Stan window adaptation, all chains vectorised.
 
     Starts from ``init_positions`` ``(chains, d)`` (with warmup) or continues ``state``
@@ -97,15 +110,19 @@ def run_nuts(logdensity_fn: Callable, key: jax.Array, init_positions: jax.Array 
     def body(carry, x: _Step):
         states, adapt, buffer, divergences, warm_steps = carry
         keys = _chain_keys(key, x.iteration, chain_ids)
-        states, info = jax.vmap(algo.step)(keys, states, adapt.step_size,
-                                           adapt.inverse_mass_matrix)
-        adapted = update(adapt, (x.is_slow, x.ends_window), states.position,
-                         info.acceptance_rate, target_accept)
-        adapted = adapted._replace(step_size=jnp.where(
-            x.is_last_warmup, finalize(adapted)[0], adapted.step_size))
+        states, info = jax.vmap(algo.step)(keys, states, adapt.step_size, adapt.inverse_mass_matrix)
+        adapted = update(
+            adapt, (x.is_slow, x.ends_window), states.position, info.acceptance_rate, target_accept
+        )
+        adapted = adapted._replace(
+            step_size=jnp.where(x.is_last_warmup, finalize(adapted)[0], adapted.step_size)
+        )
         adapt = jax.tree.map(lambda new, old: jnp.where(x.is_warmup, new, old), adapted, adapt)
-        buffer = jax.tree.map(lambda b, v: b.at[x.slot].set(jnp.where(x.keep, v, b[x.slot])),
-                              buffer, (states.position, info))
+        buffer = jax.tree.map(
+            lambda b, v: b.at[x.slot].set(jnp.where(x.keep, v, b[x.slot])),
+            buffer,
+            (states.position, info),
+        )
         divergences = divergences + jnp.sum(info.diverging, dtype=jnp.int32)
         warm_steps = warm_steps + jnp.where(x.is_warmup, info.n_steps, 0)
         if progress is not None:
@@ -114,10 +131,17 @@ def run_nuts(logdensity_fn: Callable, key: jax.Array, init_positions: jax.Array 
         divergences = jnp.where(x.is_last_warmup, 0, divergences)
         return (states, adapt, buffer, divergences, warm_steps), None
 
-    info_shape = jax.eval_shape(jax.vmap(algo.step), _chain_keys(key, 0, chain_ids), states,
-                                adapt.step_size, adapt.inverse_mass_matrix)[1]
-    buffer = (jnp.zeros((num_samples, num_chains, num_dims), states.position.dtype),
-              jax.tree.map(lambda s: jnp.zeros((num_samples,) + s.shape, s.dtype), info_shape))
+    info_shape = jax.eval_shape(
+        jax.vmap(algo.step),
+        _chain_keys(key, 0, chain_ids),
+        states,
+        adapt.step_size,
+        adapt.inverse_mass_matrix,
+    )[1]
+    buffer = (
+        jnp.zeros((num_samples, num_chains, num_dims), states.position.dtype),
+        jax.tree.map(lambda s: jnp.zeros((num_samples,) + s.shape, s.dtype), info_shape),
+    )
     carry = (states, adapt, buffer, jnp.zeros((), jnp.int32), jnp.zeros(num_chains, jnp.int32))
     steps = _schedule(start, num_warmup, num_samples, thinning)
     (states, adapt, (positions, info), _, warm_steps), _ = jax.lax.scan(body, carry, steps)
@@ -134,8 +158,9 @@ def _start(algo, init_positions, state: ChainState | None, dense_mass: bool, num
             raise ValueError("a run that continues a state does no warmup: num_warmup=0.")
         positions = state.kernel_state.position
         adapt = jax.vmap(lambda p: adaptation.window_init(p, dense_mass))(positions)
-        adapt = adapt._replace(step_size=state.step_size,
-                               inverse_mass_matrix=state.inverse_mass_matrix)
+        adapt = adapt._replace(
+            step_size=state.step_size, inverse_mass_matrix=state.inverse_mass_matrix
+        )
         return state.kernel_state, adapt, jnp.asarray(state.iteration)[0]
     states = jax.vmap(algo.init)(init_positions)
     adapt = jax.vmap(lambda p: adaptation.window_init(p, dense_mass))(init_positions)
@@ -147,8 +172,7 @@ def _start(algo, init_positions, state: ChainState | None, dense_mass: bool, num
 def run_sequentially(run_chains: Callable, per_chain_inputs):
     """Call ``run_chains`` (which takes inputs with a leading chain axis) one chain at a
     time with ``lax.map`` (less memory than vectorised chains) and stack the results."""
-    out = jax.lax.map(lambda x: run_chains(jax.tree.map(lambda a: a[None], x)),
-                      per_chain_inputs)
+    out = jax.lax.map(lambda x: run_chains(jax.tree.map(lambda a: a[None], x)), per_chain_inputs)
     return jax.tree.map(lambda a: a.reshape((-1,) + a.shape[2:]), out)
 
 
@@ -158,7 +182,9 @@ def shard_chains(tree, num_chains: int):
 
     devices = jax.devices()
     if num_chains % len(devices):
-        raise ValueError(f"chain_method='parallel' splits chains over {len(devices)} devices: "
-                         f"num_chains={num_chains} must be a multiple of it.")
+        raise ValueError(
+            f"chain_method='parallel' splits chains over {len(devices)} devices: "
+            f"num_chains={num_chains} must be a multiple of it."
+        )
     sharding = NamedSharding(Mesh(np.array(devices), ("chain",)), PartitionSpec("chain"))
     return jax.tree.map(lambda a: jax.lax.with_sharding_constraint(a, sharding), tree)

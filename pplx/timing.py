@@ -7,8 +7,10 @@ import time
 import jax
 
 _COMPILE_EVENTS = ("/jax/core/compile/backend_compile_duration",)
-_TRACE_EVENTS = ("/jax/core/compile/jaxpr_trace_duration",
-                 "/jax/core/compile/jaxpr_to_mlir_module_duration")
+_TRACE_EVENTS = (
+    "/jax/core/compile/jaxpr_trace_duration",
+    "/jax/core/compile/jaxpr_to_mlir_module_duration",
+)
 
 
 class Timer:
@@ -42,6 +44,9 @@ class Timer:
 
     def as_attrs(self) -> dict[str, float]:
         """Seconds by name, for ``InferenceData`` attributes."""
-        return {"wall_time": round(self.wall, 4), "compile_time": round(self.compile, 4),
-                "trace_time": round(self.trace, 4),
-                "run_time": round(max(self.wall - self.compile - self.trace, 0.0), 4)}
+        return {
+            "wall_time": round(self.wall, 4),
+            "compile_time": round(self.compile, 4),
+            "trace_time": round(self.trace, 4),
+            "run_time": round(max(self.wall - self.compile - self.trace, 0.0), 4),
+        }

@@ -46,14 +46,24 @@ def compile_events():
 def test_one_compilation_per_model_shape(compile_events):
     counter = {"traces": 0}
     schools = make_model(counter)
-    pplx.nuts(schools(SIGMA, y=Y), jax.random.key(0), progress_bar=False,
-              return_inferencedata=False, **SETTINGS)
+    pplx.nuts(
+        schools(SIGMA, y=Y),
+        jax.random.key(0),
+        progress_bar=False,
+        return_inferencedata=False,
+        **SETTINGS,
+    )
     first_traces = counter["traces"]
     assert 0 < first_traces <= 12, first_traces  # init, kernel init/step, constrain
     new_data, new_key = Y + 1.0, jax.random.key(1)
     compiles_before = len(compile_events)
-    pplx.nuts(schools(SIGMA, y=new_data), new_key, progress_bar=False,
-              return_inferencedata=False, **SETTINGS)
+    pplx.nuts(
+        schools(SIGMA, y=new_data),
+        new_key,
+        progress_bar=False,
+        return_inferencedata=False,
+        **SETTINGS,
+    )
     assert counter["traces"] == first_traces, "new data of the same shape retraced the model"
     assert len(compile_events) == compiles_before, "new data of the same shape recompiled"
 
@@ -73,12 +83,12 @@ def _has_callback(jaxpr) -> bool:
 
 def test_no_host_callbacks_without_progress_bar():
     model = make_model({"traces": 0})(SIGMA, y=Y)
-    plain = jax.make_jaxpr(lambda k: pplx.nuts_run(model, k, **SETTINGS).draws)(
-        jax.random.key(0))
+    plain = jax.make_jaxpr(lambda k: pplx.nuts_run(model, k, **SETTINGS).draws)(jax.random.key(0))
     assert not _has_callback(plain)
     hook = pplx.progress.ProgressHook(50, 50, 2)
-    with_bar = jax.make_jaxpr(
-        lambda k: pplx.nuts_run(model, k, progress=hook, **SETTINGS).draws)(jax.random.key(0))
+    with_bar = jax.make_jaxpr(lambda k: pplx.nuts_run(model, k, progress=hook, **SETTINGS).draws)(
+        jax.random.key(0)
+    )
     assert _has_callback(with_bar)
 
 

@@ -8,9 +8,7 @@ import pytest
 
 import pplx
 
-MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(pplx.__path__, prefix="pplx.")
-)
+MODULES = sorted(m.name for m in pkgutil.walk_packages(pplx.__path__, prefix="pplx."))
 
 
 @pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # tiny example runs

@@ -16,7 +16,7 @@ def two_sites(y=None):
     pplx.deterministic("x2", 2 * x)
     with pplx.plate("obs", 3):
         pplx.sample("y", dist.Normal(x, 1.0), obs=y)
-    pplx.factor("penalty", -x**2)
+    pplx.factor("penalty", -(x**2))
     return x
 
 
@@ -173,7 +173,8 @@ def test_subsample_plate_draws_a_scaled_minibatch_under_seed():
 
 def test_subsample_plate_uses_all_data_without_a_seed():
     tr = handlers.trace(handlers.substitute(minibatch_model, {"mu": 0.0})).get_trace(
-        jnp.arange(10.0))
+        jnp.arange(10.0)
+    )
     assert tr["y"].value.shape == (10,) and tr["y"].scale is None
 
 
@@ -184,7 +185,8 @@ def test_minibatch_log_likelihood_is_unbiased():
 
     def loglik(key):
         tr = handlers.trace(
-            handlers.substitute(handlers.seed(minibatch_model, key), {"mu": 0.3})).get_trace(y)
+            handlers.substitute(handlers.seed(minibatch_model, key), {"mu": 0.3})
+        ).get_trace(y)
         return site_log_density(tr["y"])
 
     keys = jax.random.split(jax.random.key(0), 4000)

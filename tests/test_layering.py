@@ -8,15 +8,40 @@ import pytest
 PKG = Path(__file__).resolve().parent.parent / "pplx"
 
 FORBIDDEN = {
-    "core": ["pplx.distributions", "pplx.model", "pplx.kernels", "pplx.api", "pplx.run",
-             "pplx.results"],
-    "distributions": ["pplx.core", "pplx.model", "pplx.kernels", "pplx.api", "pplx.run",
-                      "pplx.results"],
-    "kernels": ["pplx.core", "pplx.distributions", "pplx.model", "pplx.results", "pplx.api",
-                "pplx.run"],
+    "core": [
+        "pplx.distributions",
+        "pplx.model",
+        "pplx.kernels",
+        "pplx.api",
+        "pplx.run",
+        "pplx.results",
+    ],
+    "distributions": [
+        "pplx.core",
+        "pplx.model",
+        "pplx.kernels",
+        "pplx.api",
+        "pplx.run",
+        "pplx.results",
+    ],
+    "kernels": [
+        "pplx.core",
+        "pplx.distributions",
+        "pplx.model",
+        "pplx.results",
+        "pplx.api",
+        "pplx.run",
+    ],
     "results.py": ["pplx."],
-    "diagnostics": ["pplx.core", "pplx.distributions", "pplx.model", "pplx.kernels",
-                    "pplx.api", "pplx.run", "pplx.results"],
+    "diagnostics": [
+        "pplx.core",
+        "pplx.distributions",
+        "pplx.model",
+        "pplx.kernels",
+        "pplx.api",
+        "pplx.run",
+        "pplx.results",
+    ],
     "model": ["pplx.kernels", "pplx.api", "pplx.run"],
 }
 

@@ -51,8 +51,15 @@ def test_masked_array_is_missing_data():
 @pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")
 def test_imputed_values_follow_the_posterior_predictive():
     y = data_with_gaps()
-    posterior = pplx.nuts(normal_mean(y), jax.random.key(0), num_warmup=500, num_samples=1000,
-                          num_chains=2, progress_bar=False, return_inferencedata=False)
+    posterior = pplx.nuts(
+        normal_mean(y),
+        jax.random.key(0),
+        num_warmup=500,
+        num_samples=1000,
+        num_chains=2,
+        progress_bar=False,
+        return_inferencedata=False,
+    )
     observed = y[~np.isnan(y)]
     prec = 1.0 + observed.size
     post_mean, post_var = observed.sum() / prec, 1 / prec

@@ -57,8 +57,7 @@ def test_gradient_matches_finite_differences():
     z = np.random.default_rng(0).normal(size=10)
     grad = np.asarray(m.dlogp(jnp.asarray(z)))
     eps = 1e-6
-    fd = [(hand_written(z + eps * e) - hand_written(z - eps * e)) / (2 * eps)
-          for e in np.eye(10)]
+    fd = [(hand_written(z + eps * e) - hand_written(z - eps * e)) / (2 * eps) for e in np.eye(10)]
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)
     assert m.d2logp(jnp.asarray(z)).shape == (10, 10)
 
@@ -137,6 +136,7 @@ def test_vmap_over_datasets():
 
 # ----- bad input: clear errors naming the site ------------------------------------------
 
+
 def test_nan_in_observed_data_is_imputed_not_silent():
     y = Y.copy()
     y[2] = np.nan
@@ -191,8 +191,14 @@ def test_non_finite_initial_point_lists_sites():
         pplx.factor("wall", jnp.where(x > 100.0, 0.0, -jnp.inf))
 
     with pytest.raises(ValueError, match="not finite.*wall: -inf"):
-        pplx.nuts(impossible(), jax.random.key(0), num_warmup=10, num_samples=10,
-                  num_chains=1, progress_bar=False)
+        pplx.nuts(
+            impossible(),
+            jax.random.key(0),
+            num_warmup=10,
+            num_samples=10,
+            num_chains=1,
+            progress_bar=False,
+        )
 
 
 def test_not_a_bound_model():
@@ -236,8 +242,15 @@ def test_conditional_logp_holds_other_sites_fixed():
 def test_log_likelihood_group_for_loo():
     import arviz as az
 
-    idata = pplx.nuts(eight_schools(SIGMA, y=Y), jax.random.key(0), num_warmup=200,
-                      num_samples=200, num_chains=2, log_likelihood=True, progress_bar=False)
+    idata = pplx.nuts(
+        eight_schools(SIGMA, y=Y),
+        jax.random.key(0),
+        num_warmup=200,
+        num_samples=200,
+        num_chains=2,
+        log_likelihood=True,
+        progress_bar=False,
+    )
     assert idata.log_likelihood["y"].dims == ("chain", "draw", "school")
     loo = az.loo(idata)
     assert np.isfinite(loo.elpd_loo)

@@ -52,8 +52,12 @@ def test_condition_makes_sites_observed():
     m = pplx.condition(chain3(), {"b": 1.0})
     assert [s.name for s in m.free_vars] == ["a", "s"]
     z = jnp.array([0.3, 0.0])
-    want = (stats.norm.logpdf(0.3) + stats.norm(0.3, 1).logpdf(1.0)
-            + stats.norm(1.3, 1).logpdf(0.5) + stats.halfnorm.logpdf(1.0))
+    want = (
+        stats.norm.logpdf(0.3)
+        + stats.norm(0.3, 1).logpdf(1.0)
+        + stats.norm(1.3, 1).logpdf(0.5)
+        + stats.halfnorm.logpdf(1.0)
+    )
     np.testing.assert_allclose(m.logdensity(z), want, rtol=1e-10)
 
 
@@ -61,8 +65,9 @@ def test_do_cuts_the_density_of_the_intervened_site():
     m = pplx.do(chain3(), {"a": 2.0})
     assert [s.name for s in m.free_vars] == ["b", "s"]
     z = jnp.array([1.0, 0.0])
-    want = (stats.norm(2.0, 1).logpdf(1.0) + stats.norm(3.0, 1).logpdf(0.5)
-            + stats.halfnorm.logpdf(1.0))
+    want = (
+        stats.norm(2.0, 1).logpdf(1.0) + stats.norm(3.0, 1).logpdf(0.5) + stats.halfnorm.logpdf(1.0)
+    )
     np.testing.assert_allclose(m.logdensity(z), want, rtol=1e-10)
 
 

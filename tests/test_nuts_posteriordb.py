@@ -33,8 +33,15 @@ def _scalars(draws: dict) -> dict[str, np.ndarray]:
 @pytest.mark.parametrize("posterior", POSTERIORS)
 def test_nuts_matches_reference(posterior, posteriordb):
     model = pdb_models.bind(posterior, posteriordb.data(posterior))
-    result = pplx.nuts(model, jax.random.key(2024), num_warmup=1000, num_samples=1000,
-                       num_chains=4, progress_bar=False, return_inferencedata=False)
+    result = pplx.nuts(
+        model,
+        jax.random.key(2024),
+        num_warmup=1000,
+        num_samples=1000,
+        num_chains=4,
+        progress_bar=False,
+        return_inferencedata=False,
+    )
     ours = _scalars(result.draws)
     ref = posteriordb.reference(posterior)
     assert set(ref) <= set(ours), f"missing {set(ref) - set(ours)}"

@@ -31,8 +31,7 @@ RUN = dict(num_warmup=100, num_chains=3)
 
 def test_sequential_chains_give_the_same_draws_as_vectorized():
     a = pplx.nuts_run(MODEL, jax.random.key(0), num_samples=50, **RUN)
-    b = pplx.nuts_run(MODEL, jax.random.key(0), num_samples=50, chain_method="sequential",
-                      **RUN)
+    b = pplx.nuts_run(MODEL, jax.random.key(0), num_samples=50, chain_method="sequential", **RUN)
     np.testing.assert_allclose(a.draws["mu"], b.draws["mu"], rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(a.state.step_size, b.state.step_size, rtol=1e-8)
 
@@ -40,8 +39,9 @@ def test_sequential_chains_give_the_same_draws_as_vectorized():
 def test_resume_equals_one_longer_run():
     long = pplx.nuts_run(MODEL, jax.random.key(1), num_samples=80, **RUN)
     first = pplx.nuts_run(MODEL, jax.random.key(1), num_samples=50, **RUN)
-    rest = pplx.nuts_run(MODEL, jax.random.key(1), num_samples=30, num_warmup=0,
-                         num_chains=3, state=first.state)
+    rest = pplx.nuts_run(
+        MODEL, jax.random.key(1), num_samples=30, num_warmup=0, num_chains=3, state=first.state
+    )
     joined = np.concatenate([first.draws["mu"], rest.draws["mu"]], axis=1)
     np.testing.assert_array_equal(joined, long.draws["mu"])
     np.testing.assert_array_equal(rest.stats["step_size"][:, 0], first.state.step_size)
@@ -67,10 +67,12 @@ def test_checkpoint_round_trip(tmp_path):
     loaded = pplx.load_state(tmp_path / "state.npz")
     for a, b in zip(jax.tree.leaves(first.state), jax.tree.leaves(loaded), strict=True):
         np.testing.assert_array_equal(a, b)
-    direct = pplx.nuts_run(MODEL, jax.random.key(3), num_samples=10, num_warmup=0,
-                           num_chains=3, state=first.state)
-    via_disk = pplx.nuts_run(MODEL, jax.random.key(3), num_samples=10, num_warmup=0,
-                             num_chains=3, state=loaded)
+    direct = pplx.nuts_run(
+        MODEL, jax.random.key(3), num_samples=10, num_warmup=0, num_chains=3, state=first.state
+    )
+    via_disk = pplx.nuts_run(
+        MODEL, jax.random.key(3), num_samples=10, num_warmup=0, num_chains=3, state=loaded
+    )
     np.testing.assert_array_equal(direct.draws["mu"], via_disk.draws["mu"])
     np.save(tmp_path / "other.npy", np.zeros(3))
     with pytest.raises(ValueError, match="not a pplx chain state"):
@@ -108,9 +110,18 @@ def test_parallel_chains_on_four_host_devices():
             raise AssertionError("3 chains on 4 devices should be refused")
         print("parallel ok")
     """)
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4",
-           "JAX_PLATFORMS": "cpu"}
-    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO,
-                         capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=4",
+        "JAX_PLATFORMS": "cpu",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "parallel ok" in out.stdout

@@ -4,5 +4,13 @@ from pplx.core import handlers
 from pplx.core.primitives import deterministic, factor, plate, sample
 from pplx.core.stack import Handler, Message, PlateFrame
 
-__all__ = ["Handler", "Message", "PlateFrame", "deterministic", "factor", "handlers", "plate",
-           "sample"]
+__all__ = [
+    "Handler",
+    "Message",
+    "PlateFrame",
+    "deterministic",
+    "factor",
+    "handlers",
+    "plate",
+    "sample",
+]

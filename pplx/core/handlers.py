@@ -96,8 +96,12 @@ class substitute(Handler):
     Observed sites keep their data. Deterministic sites may be substituted too.
     """
 
-    def __init__(self, fn: Callable | None = None, data: dict | None = None,
-                 substitute_fn: Callable[[Message], Any] | None = None):
+    def __init__(
+        self,
+        fn: Callable | None = None,
+        data: dict | None = None,
+        substitute_fn: Callable[[Message], Any] | None = None,
+    ):
         super().__init__(fn)
         if (data is None) == (substitute_fn is None):
             raise ValueError("substitute needs exactly one of data= or substitute_fn=.")
@@ -157,8 +161,12 @@ class block(Handler):
         expose: names to let through (everything else hidden).
     """
 
-    def __init__(self, fn: Callable | None = None, hide: list[str] | None = None,
-                 expose: list[str] | None = None):
+    def __init__(
+        self,
+        fn: Callable | None = None,
+        hide: list[str] | None = None,
+        expose: list[str] | None = None,
+    ):
         super().__init__(fn)
         self.hide = None if hide is None else set(hide)
         self.expose = None if expose is None else set(expose)

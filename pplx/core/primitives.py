@@ -10,8 +10,14 @@ import jax.numpy as jnp
 from pplx.core.stack import Handler, Message, PlateFrame, apply_stack, stack_is_empty
 
 
-def sample(name: str, fn: Any, obs: Any = None, *, dims: tuple[str, ...] | None = None,
-           infer: dict | None = None):
+def sample(
+    name: str,
+    fn: Any,
+    obs: Any = None,
+    *,
+    dims: tuple[str, ...] | None = None,
+    infer: dict | None = None,
+):
     """Declare a random variable ``name`` with distribution ``fn``.
 
     Args:
@@ -42,8 +48,15 @@ def sample(name: str, fn: Any, obs: Any = None, *, dims: tuple[str, ...] | None 
             f"pplx.sample('{name}') was called outside inference. Call the model through "
             "pplx.nuts / pplx.prior_predictive, or wrap it in pplx.handlers.seed(fn, key)."
         )
-    msg = Message(type="sample", name=name, fn=fn, value=obs, is_observed=obs is not None,
-                  dims=tuple(dims) if dims is not None else None, infer=dict(infer or {}))
+    msg = Message(
+        type="sample",
+        name=name,
+        fn=fn,
+        value=obs,
+        is_observed=obs is not None,
+        dims=tuple(dims) if dims is not None else None,
+        infer=dict(infer or {}),
+    )
     apply_stack(msg)
     if msg.is_observed:
         _check_obs_shape(msg)
@@ -62,8 +75,9 @@ def deterministic(name: str, value: Any, *, dims: tuple[str, ...] | None = None)
     value = jnp.asarray(value)
     if stack_is_empty():
         return value
-    msg = Message(type="deterministic", name=name, value=value,
-                  dims=tuple(dims) if dims is not None else None)
+    msg = Message(
+        type="deterministic", name=name, value=value, dims=tuple(dims) if dims is not None else None
+    )
     return apply_stack(msg).value
 
 
@@ -110,8 +124,9 @@ class plate(Handler):
         (3,)
     """
 
-    def __init__(self, name: str, size: int, subsample_size: int | None = None,
-                 dim: int | None = None):
+    def __init__(
+        self, name: str, size: int, subsample_size: int | None = None, dim: int | None = None
+    ):
         super().__init__()
         _check_name(name)
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
@@ -120,9 +135,12 @@ class plate(Handler):
                 "Use data.shape[0], not a traced value."
             )
         if subsample_size is not None and (
-                not isinstance(subsample_size, int) or not 1 <= subsample_size <= size):
-            raise ValueError(f"plate '{name}': subsample_size must be an int in [1, {size}], "
-                             f"got {subsample_size!r}.")
+            not isinstance(subsample_size, int) or not 1 <= subsample_size <= size
+        ):
+            raise ValueError(
+                f"plate '{name}': subsample_size must be an int in [1, {size}], "
+                f"got {subsample_size!r}."
+            )
         if dim is not None and (not isinstance(dim, int) or dim >= 0):
             raise ValueError(f"plate '{name}': dim must be a negative int, got {dim!r}.")
         self.name, self.size, self.dim = name, size, dim
@@ -152,8 +170,7 @@ class plate(Handler):
             return
         msg.plates.insert(0, PlateFrame(self.name, self._batch_size, self.dim))
         if msg.type == "sample":
-            msg.fn = _broadcast_to_plate(msg.fn, msg.name, self.name, self._batch_size,
-                                         self.dim)
+            msg.fn = _broadcast_to_plate(msg.fn, msg.name, self.name, self._batch_size, self.dim)
             if self._batch_size != self.size:
                 factor = self.size / self._batch_size
                 msg.scale = factor if msg.scale is None else msg.scale * factor

@@ -43,9 +43,14 @@ def dual_averaging_init(step_size) -> DualAveragingState:
     return DualAveragingState(log_step, zero, zero, zero, jnp.log(10.0) + log_step)
 
 
-def dual_averaging_update(state: DualAveragingState, acceptance_rate, target: float,
-                          gamma: float = 0.05, t0: float = 10.0,
-                          kappa: float = 0.75) -> DualAveragingState:
+def dual_averaging_update(
+    state: DualAveragingState,
+    acceptance_rate,
+    target: float,
+    gamma: float = 0.05,
+    t0: float = 10.0,
+    kappa: float = 0.75,
+) -> DualAveragingState:
     """One Nesterov dual-averaging step towards ``target`` acceptance (Hoffman & Gelman)."""
     t = state.step + 1.0
     acceptance_rate = jnp.where(jnp.isfinite(acceptance_rate), acceptance_rate, 0.0)
@@ -89,12 +94,14 @@ def window_init(position: jax.Array, dense: bool, step_size=1.0) -> WindowState:
     dtype = position.dtype
     imm = jnp.eye(d, dtype=dtype) if dense else jnp.ones((d,), dtype)
     step_size = jnp.asarray(step_size, dtype)
-    return WindowState(dual_averaging_init(step_size), welford_init(d, dense, dtype),
-                       step_size, imm)
+    return WindowState(
+        dual_averaging_init(step_size), welford_init(d, dense, dtype), step_size, imm
+    )
 
 
-def window_update(state: WindowState, stage, position, acceptance_rate,
-                  target: float) -> WindowState:
+def window_update(
+    state: WindowState, stage, position, acceptance_rate, target: float
+) -> WindowState:
     """Advance the adaptation by one transition.
 
     ``stage`` is ``(is_slow, ends_window)``: slow steps feed Welford; at the end of a slow
@@ -119,8 +126,9 @@ def window_final(state: WindowState) -> tuple[jax.Array, jax.Array]:
     return jnp.exp(state.dual_averaging.log_step_size_avg), state.inverse_mass_matrix
 
 
-def window_schedule(num_warmup: int, init_buffer: int = 75, term_buffer: int = 50,
-                    base_window: int = 25) -> tuple[np.ndarray, np.ndarray]:
+def window_schedule(
+    num_warmup: int, init_buffer: int = 75, term_buffer: int = 50, base_window: int = 25
+) -> tuple[np.ndarray, np.ndarray]:
     """Stan's warmup schedule as two boolean arrays: ``is_slow`` and ``ends_window``.
 
     Example:

@@ -15,8 +15,7 @@ from pplx.model import missing
 
 def is_latent(msg: Message) -> bool:
     """A sample site whose value inference must choose."""
-    return (msg.type == "sample" and not msg.is_observed
-            and not msg.infer.get("intervened", False))
+    return msg.type == "sample" and not msg.is_observed and not msg.infer.get("intervened", False)
 
 
 class constrain(Handler):
@@ -32,8 +31,13 @@ class constrain(Handler):
             centre of the unconstrained space), used to inspect a model without sampling.
     """
 
-    def __init__(self, fn: Callable | None = None, values: dict | None = None,
-                 fill_missing: bool = False, missing: dict | None = None):
+    def __init__(
+        self,
+        fn: Callable | None = None,
+        values: dict | None = None,
+        fill_missing: bool = False,
+        missing: dict | None = None,
+    ):
         super().__init__(fn)
         self.values = dict(values or {})
         self.fill_missing = fill_missing
@@ -84,8 +88,9 @@ class constrain(Handler):
 class unconstrain(Handler):
     """Set latent sites to the constrained values in ``point`` and record ``u = inverse(x)``."""
 
-    def __init__(self, fn: Callable | None = None, point: dict | None = None,
-                 missing: dict | None = None):
+    def __init__(
+        self, fn: Callable | None = None, point: dict | None = None, missing: dict | None = None
+    ):
         super().__init__(fn)
         self.point = dict(point or {})
         self.missing = dict(missing or {})

@@ -16,9 +16,13 @@ from pplx.model.execute import constrain, run_traced
 
 def _site_outputs(model, values: dict) -> dict:
     args, kwargs = model._args_kwargs()
-    sites = run_traced(model.fn, args, kwargs,
-                       constrain(fill_missing=True, missing=model.missing_index),
-                       substitute(data=values))
+    sites = run_traced(
+        model.fn,
+        args,
+        kwargs,
+        constrain(fill_missing=True, missing=model.missing_index),
+        substitute(data=values),
+    )
     out = {}
     for name, msg in sites.items():
         if msg.type == "sample":
@@ -42,14 +46,14 @@ def dependencies(model) -> dict[str, list[str]]:
 
 
 def _dependencies(model, point: dict, kinds: tuple[str, ...]) -> dict[str, list[str]]:
-    values = {s.name: point[s.name] for s in model.sites
-              if s.kind in kinds and s.name in point}
+    values = {s.name: point[s.name] for s in model.sites if s.kind in kinds and s.name in point}
     closed = jax.make_jaxpr(lambda v: _site_outputs(model, v))(values)
     jaxpr = closed.jaxpr
     sources = {var: {name} for var, name in zip(jaxpr.invars, sorted(values), strict=True)}
     for eqn in jaxpr.eqns:
-        found = set().union(set(), *[sources.get(v, set()) for v in eqn.invars
-                                     if not isinstance(v, Literal)])
+        found = set().union(
+            set(), *[sources.get(v, set()) for v in eqn.invars if not isinstance(v, Literal)]
+        )
         for out in eqn.outvars:
             sources[out] = found
     shapes = jax.eval_shape(lambda v: _site_outputs(model, v), values)
@@ -66,9 +70,13 @@ def to_dot(model) -> str:
     """Graphviz DOT text of the model: latents as ellipses, observed sites filled,
     deterministics as boxes, plates as clusters are left to the reader (labels carry dims)."""
     deps = dependencies(model)
-    style = {"latent": "shape=ellipse", "observed": "shape=ellipse, style=filled, "
-             "fillcolor=lightgrey", "deterministic": "shape=box", "factor": "shape=diamond",
-             "intervened": "shape=ellipse, style=dashed"}
+    style = {
+        "latent": "shape=ellipse",
+        "observed": "shape=ellipse, style=filled, fillcolor=lightgrey",
+        "deterministic": "shape=box",
+        "factor": "shape=diamond",
+        "intervened": "shape=ellipse, style=dashed",
+    }
     lines = [f'digraph "{model.fn.__name__}" {{']
     for s in model.sites:
         label = f"{s.name}\\n{s.distribution or s.kind}"

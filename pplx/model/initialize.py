@@ -14,8 +14,13 @@ def uniform_candidate(key: jax.Array, num_dims: int, radius: float = 2.0) -> jax
     return jax.random.uniform(key, (num_dims,), minval=-radius, maxval=radius)
 
 
-def find_initial_position(logdensity_fn: Callable, key: jax.Array, num_dims: int,
-                          max_tries: int = 100, radius: float = 2.0):
+def find_initial_position(
+    logdensity_fn: Callable,
+    key: jax.Array,
+    num_dims: int,
+    max_tries: int = 100,
+    radius: float = 2.0,
+):
     """A point with finite log density and gradient, searched inside ``lax.while_loop``.
 
     Pure and jit/vmap-able. Returns ``(z, ok)``: ``ok`` is False when none of

@@ -45,10 +45,17 @@ def _missing_info(msg: Message) -> SiteInfo:
     name, x, u = msg.infer["missing"]
     shape = tuple(jnp.shape(x))
     dims = tuple(f"{name}_dim_{i}" for i in range(len(shape)))
-    return SiteInfo(name=name, kind="latent", shape=shape, batch_shape=shape[:1],
-                    event_shape=shape[1:], unconstrained_shape=tuple(jnp.shape(u)),
-                    support=str(getattr(msg.fn.support, "name", "")), dims=dims,
-                    distribution=_family(msg.fn))
+    return SiteInfo(
+        name=name,
+        kind="latent",
+        shape=shape,
+        batch_shape=shape[:1],
+        event_shape=shape[1:],
+        unconstrained_shape=tuple(jnp.shape(u)),
+        support=str(getattr(msg.fn.support, "name", "")),
+        dims=dims,
+        distribution=_family(msg.fn),
+    )
 
 
 def _site_info(msg: Message) -> SiteInfo:
@@ -67,9 +74,15 @@ def _site_info(msg: Message) -> SiteInfo:
         unconstrained = tuple(biject_to(fn.support).inverse_shape(batch + event))
     dims = dim_names(msg.name, shape, len(shape) - len(event), msg.plates, msg.dims)
     return SiteInfo(
-        name=msg.name, kind=kind, shape=shape, batch_shape=batch, event_shape=event,
-        unconstrained_shape=unconstrained, is_discrete=bool(fn.is_discrete),
-        support=str(getattr(fn.support, "name", type(fn.support).__name__)), dims=dims,
+        name=msg.name,
+        kind=kind,
+        shape=shape,
+        batch_shape=batch,
+        event_shape=event,
+        unconstrained_shape=unconstrained,
+        is_discrete=bool(fn.is_discrete),
+        support=str(getattr(fn.support, "name", type(fn.support).__name__)),
+        dims=dims,
         distribution=_family(fn),
     )
 

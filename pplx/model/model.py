@@ -135,8 +135,10 @@ class Model(eqx.Module):
         try:
             import graphviz
         except ImportError as err:
-            raise ImportError("to_graphviz needs the graphviz package (pip install "
-                              "graphviz); to_dot() gives the DOT text without it.") from err
+            raise ImportError(
+                "to_graphviz needs the graphviz package (pip install "
+                "graphviz); to_dot() gives the DOT text without it."
+            ) from err
         return graphviz.Source(self.to_dot())
 
     # ----- densities -----------------------------------------------------------------
@@ -144,8 +146,12 @@ class Model(eqx.Module):
         """Run the model with latents at the unconstrained flat point ``z``; its sites."""
         self._require_continuous()
         args, kwargs = self._args_kwargs()
-        return run_traced(self.fn, args, kwargs,
-                          constrain(values=self.layout.unravel(z), missing=self.missing_index))
+        return run_traced(
+            self.fn,
+            args,
+            kwargs,
+            constrain(values=self.layout.unravel(z), missing=self.missing_index),
+        )
 
     def logdensity(self, z: jax.Array, jacobian: bool = True) -> jax.Array:
         """Joint log density at the flat unconstrained point ``z`` (log|J| included)."""
@@ -158,8 +164,11 @@ class Model(eqx.Module):
     def constrain(self, z: jax.Array) -> dict[str, jax.Array]:
         """Constrained latent values and deterministics at the unconstrained point ``z``."""
         sites = self.trace_at(z)
-        out = {name: m.value for name, m in sites.items()
-               if name in self.layout.names or m.type == "deterministic"}
+        out = {
+            name: m.value
+            for name, m in sites.items()
+            if name in self.layout.names or m.type == "deterministic"
+        }
         for m in sites.values():
             if "missing" in m.infer:
                 out[m.infer["missing"][0]] = m.infer["missing"][1]
@@ -169,12 +178,19 @@ class Model(eqx.Module):
         """The flat unconstrained vector of a point given in constrained values."""
         self._require_continuous()
         args, kwargs = self._args_kwargs()
-        sites = run_traced(self.fn, args, kwargs,
-                           unconstrain(point=point, missing=self.missing_index))
-        values = {n: m.infer["unconstrained"] for n, m in sites.items()
-                  if "unconstrained" in m.infer}
-        values.update({m.infer["missing"][0]: m.infer["missing"][2] for m in sites.values()
-                       if "missing" in m.infer})
+        sites = run_traced(
+            self.fn, args, kwargs, unconstrain(point=point, missing=self.missing_index)
+        )
+        values = {
+            n: m.infer["unconstrained"] for n, m in sites.items() if "unconstrained" in m.infer
+        }
+        values.update(
+            {
+                m.infer["missing"][0]: m.infer["missing"][2]
+                for m in sites.values()
+                if "missing" in m.infer
+            }
+        )
         return self.layout.ravel(values)
 
     def logp(self, point: dict, jacobian: bool = True) -> jax.Array:
@@ -193,23 +209,33 @@ class Model(eqx.Module):
         """Each site's summed log density at ``z`` (a debugging aid, as in PyMC)."""
         from pplx.model.execute import site_log_density
 
-        return {name: site_log_density(m) for name, m in self.trace_at(z).items()
-                if m.type in ("sample", "factor")}
+        return {
+            name: site_log_density(m)
+            for name, m in self.trace_at(z).items()
+            if m.type in ("sample", "factor")
+        }
 
     def observed_data(self) -> dict[str, jax.Array]:
         """The data of every observed site, by name."""
         args, kwargs = self._args_kwargs()
-        sites = run_traced(self.fn, args, kwargs,
-                           constrain(fill_missing=True, missing=self.missing_index))
-        return {n: m.infer.get("data", m.value) for n, m in sites.items()
-                if m.type == "sample" and m.is_observed}
+        sites = run_traced(
+            self.fn, args, kwargs, constrain(fill_missing=True, missing=self.missing_index)
+        )
+        return {
+            n: m.infer.get("data", m.value)
+            for n, m in sites.items()
+            if m.type == "sample" and m.is_observed
+        }
 
     def pointwise_loglik(self, z: jax.Array) -> dict[str, jax.Array]:
         """Elementwise log-likelihood of each observed site at ``z`` (for LOO / WAIC)."""
         from pplx.model.execute import site_log_prob
 
-        return {name: site_log_prob(m) for name, m in self.trace_at(z).items()
-                if m.type == "sample" and m.is_observed}
+        return {
+            name: site_log_prob(m)
+            for name, m in self.trace_at(z).items()
+            if m.type == "sample" and m.is_observed
+        }
 
     def logp_fn(self, vars: list[str], fixed: dict | None = None) -> ConditionalLogp:
         """Log density over the latents ``vars`` with every other latent held fixed.
@@ -236,8 +262,9 @@ class Model(eqx.Module):
         """
         return conditional_logp(self, vars, dict(fixed or {}))
 
-    def initial_point(self, strategy: str = "center", key: jax.Array | None = None,
-                      values: dict | None = None) -> dict[str, jax.Array]:
+    def initial_point(
+        self, strategy: str = "center", key: jax.Array | None = None, values: dict | None = None
+    ) -> dict[str, jax.Array]:
         """A starting point in constrained values (deterministics included).
 
         Args:
@@ -252,11 +279,13 @@ class Model(eqx.Module):
         elif strategy in ("uniform", "prior"):
             if key is None:
                 raise ValueError(f"initial_point(strategy='{strategy}') needs a key.")
-            z = (jax.random.uniform(key, (self.num_dims,), minval=-2.0, maxval=2.0)
-                 if strategy == "uniform" else self._prior_point(key))
+            z = (
+                jax.random.uniform(key, (self.num_dims,), minval=-2.0, maxval=2.0)
+                if strategy == "uniform"
+                else self._prior_point(key)
+            )
         else:
-            raise ValueError(f"unknown strategy {strategy!r}: use 'center', 'uniform' or "
-                             "'prior'.")
+            raise ValueError(f"unknown strategy {strategy!r}: use 'center', 'uniform' or 'prior'.")
         point = self.constrain(z)
         if values:
             point = self.constrain(self.flatten({**point, **values}))
@@ -294,8 +323,10 @@ def conditional_logp(m: Model, names: list[str], fixed: dict) -> ConditionalLogp
     blocks = {b.name: b for b in m.layout.blocks}
     unknown = [n for n in names if n not in blocks]
     if unknown:
-        raise ValueError(f"logp_fn: {unknown} are not continuous latent sites of the model; "
-                         f"choose among {list(blocks)}.")
+        raise ValueError(
+            f"logp_fn: {unknown} are not continuous latent sites of the model; "
+            f"choose among {list(blocks)}."
+        )
     others = [n for n in blocks if n not in names]
     absent = [n for n in others if n not in fixed]
     if absent:
@@ -305,9 +336,13 @@ def conditional_logp(m: Model, names: list[str], fixed: dict) -> ConditionalLogp
     held = {n: fixed[n] for n in others}
 
     def logdensity_fn(z_sub: jax.Array) -> jax.Array:
-        sites = run_traced(m.fn, args, kwargs,
-                           constrain(values=layout.unravel(z_sub), missing=m.missing_index),
-                           substitute(data=held))
+        sites = run_traced(
+            m.fn,
+            args,
+            kwargs,
+            constrain(values=layout.unravel(z_sub), missing=m.missing_index),
+            substitute(data=held),
+        )
         return joint_log_density(sites)
 
     return ConditionalLogp(logdensity_fn, jax.value_and_grad(logdensity_fn), layout)

@@ -36,14 +36,22 @@ def _one_draw(model, key: jax.Array, values: dict, sites: Sequence[str] | None):
     if values:
         handlers.append(substitute(data=values))
     trace = run_traced(model.fn, args, kwargs, *handlers)
-    keep = sites if sites is not None else [
-        n for n, m in trace.items() if m.type in ("sample", "deterministic")]
+    keep = (
+        sites
+        if sites is not None
+        else [n for n, m in trace.items() if m.type in ("sample", "deterministic")]
+    )
     return {n: trace[n].value for n in keep}
 
 
-def predictive_draws(model, key: jax.Array, num_draws: int, values: dict | None = None,
-                     sites: Sequence[str] | None = None,
-                     batch_size: int | None = None) -> dict[str, jax.Array]:
+def predictive_draws(
+    model,
+    key: jax.Array,
+    num_draws: int,
+    values: dict | None = None,
+    sites: Sequence[str] | None = None,
+    batch_size: int | None = None,
+) -> dict[str, jax.Array]:
     """Forward draws of a bound model, stacked on a leading axis of length ``num_draws``.
 
     Args:
@@ -60,5 +68,6 @@ def predictive_draws(model, key: jax.Array, num_draws: int, values: dict | None 
     """
     keys = jax.random.split(key, num_draws)
     values = dict(values or {})
-    return jax.lax.map(lambda xs: _one_draw(model, xs[0], xs[1], sites), (keys, values),
-                       batch_size=batch_size)
+    return jax.lax.map(
+        lambda xs: _one_draw(model, xs[0], xs[1], sites), (keys, values), batch_size=batch_size
+    )

@@ -41,8 +41,9 @@ class SiteInfo(NamedTuple):
         return n
 
 
-def dim_names(name: str, shape: tuple[int, ...], batch_ndim: int, plates,
-              user_dims: tuple[str, ...] | None) -> tuple[str, ...]:
+def dim_names(
+    name: str, shape: tuple[int, ...], batch_ndim: int, plates, user_dims: tuple[str, ...] | None
+) -> tuple[str, ...]:
     """Name each dimension of a site: user dims, else the plate at that dim, else generic."""
     if user_dims is not None:
         if len(user_dims) != len(shape):

@@ -18,7 +18,7 @@ from pplx.model.model import Model
 _KEYS = {handlers.condition: "_pplx_condition", handlers.do: "_pplx_do"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _wrap(fn: Callable, handler) -> Callable:
     key = _KEYS[handler]
 
@@ -37,8 +37,10 @@ def _apply(model: Model, values: dict, handler) -> Model:
     names = set(model.named_vars)
     unknown = sorted(set(values) - names)
     if unknown:
-        raise ValueError(f"{handler.__name__}: {unknown} are not sites of the model; its sites "
-                         f"are {sorted(names)}.")
+        raise ValueError(
+            f"{handler.__name__}: {unknown} are not sites of the model; its sites "
+            f"are {sorted(names)}."
+        )
     args, kwargs = model._args_kwargs()
     key = _KEYS[handler]
     merged = {**kwargs.get(key, {}), **{k: jnp.asarray(v) for k, v in values.items()}}

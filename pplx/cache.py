@@ -1,0 +1,36 @@
+"""JAX's persistent compilation cache, switched on in one call.
+
+A second process that compiles the same program (same model shapes and settings, same
+JAX version and device) loads the executable from disk instead of compiling it again.
+"""
+
+from __future__ import annotations
+
+import os
+
+import jax
+
+
+def enable_compilation_cache(path: str | os.PathLike | None = None) -> str:
+    """Cache compiled programs on disk at ``path`` and return the folder used.
+
+    Args:
+        path: a folder; default ``$PPLX_CACHE_DIR`` or ``~/.cache/pplx/jax``.
+
+    Example:
+        >>> import tempfile
+        >>> folder = enable_compilation_cache(tempfile.mkdtemp())
+        >>> jax.config.jax_compilation_cache_dir == folder
+        True
+    """
+    folder = os.fspath(
+        path
+        or os.environ.get("PPLX_CACHE_DIR")
+        or os.path.join(os.path.expanduser("~"), ".cache", "pplx", "jax")
+    )
+    os.makedirs(folder, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", folder)
+    # cache every program, however small or quick to compile
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    return folder
