@@ -43,20 +43,14 @@ from pplx.distributions.continuous import (
 )
 from pplx.distributions.continuous_extra import (
     AsymmetricLaplace,
-    ChiSquared,
     ExGaussian,
     Gumbel,
-    HalfStudentT,
-    InverseGamma,
-    Kumaraswamy,
     Laplace,
     Logistic,
     LogitNormal,
     Moyal,
-    Pareto,
     SkewNormal,
     TruncatedNormal,
-    Weibull,
 )
 from pplx.distributions.discrete import Bernoulli, Binomial, Categorical, Poisson
 from pplx.distributions.discrete_extra import (
@@ -79,6 +73,14 @@ from pplx.distributions.multivariate_extra import (
     Multinomial,
     MultivariateStudentT,
     MvStudentT,
+)
+from pplx.distributions.positive import (
+    ChiSquared,
+    HalfStudentT,
+    InverseGamma,
+    Kumaraswamy,
+    Pareto,
+    Weibull,
 )
 
 __all__ = [

@@ -13,10 +13,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from dist_cases import CASES
+from dist_cases import CASES as CORE_CASES
+from dist_cases_extra import EXTRA_CASES
 
 NUM_DRAWS = 20_000
 FD_STEP = 1e-6
+CASES = CORE_CASES + EXTRA_CASES
 
 
 def _expected_batch(case):
