@@ -52,6 +52,7 @@ from pplx.distributions.continuous_extra import (
     SkewNormal,
     TruncatedNormal,
 )
+from pplx.distributions.continuous_misc import Rice, Triangular, VonMises, Wald
 from pplx.distributions.discrete import Bernoulli, Binomial, Categorical, Poisson
 from pplx.distributions.discrete_extra import (
     BetaBinomial,
@@ -130,6 +131,10 @@ __all__ = [
     "AsymmetricLaplace",
     "Moyal",
     "ExGaussian",
+    "Wald",
+    "Triangular",
+    "Rice",
+    "VonMises",
     "Bernoulli",
     "Binomial",
     "Poisson",

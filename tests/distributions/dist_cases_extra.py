@@ -463,3 +463,49 @@ EXTRA_CASES += [
         value_grad=False,
     ),
 ]
+
+
+def _triangular(p, x):
+    lo, c, hi = p["low"], p["mode"], p["high"]
+    return stats.triang.logpdf(x, (c - lo) / (hi - lo), lo, hi - lo)
+
+
+EXTRA_CASES += [
+    Case(
+        "Wald",
+        dist.Wald,
+        dict(mean=1.5, lam=3.0),
+        dict(mean=np.array([0.5, 1.0, 3.0]), lam=np.array([[2.0], [20.0]])),
+        lambda p, x: stats.invgauss.logpdf(x, p["mean"] / p["lam"], scale=p["lam"]),
+        outside=-1.0,
+        grad_params=("mean", "lam"),
+    ),
+    Case(
+        "Triangular",
+        dist.Triangular,
+        dict(low=-1.0, mode=0.5, high=2.0),
+        dict(low=np.array([-1.0, 0.0, 1.0]), mode=np.array([[1.5], [2.0]]), high=3.0),
+        _triangular,
+        outside=5.0,
+        grad_params=("low", "mode", "high"),
+    ),
+    Case(
+        "Rice",
+        dist.Rice,
+        dict(nu=1.5, sigma=0.8),
+        dict(nu=np.array([0.0, 1.0, 5.0]), sigma=np.array([[0.5], [2.0]])),
+        lambda p, x: stats.rice.logpdf(x, p["nu"] / p["sigma"], scale=p["sigma"]),
+        outside=-1.0,
+        grad_params=("sigma",),
+    ),
+    Case(
+        "VonMises",
+        dist.VonMises,
+        dict(loc=0.5, concentration=2.0),
+        dict(loc=np.array([0.0, 1.0, -2.0]), concentration=np.array([[0.5], [10.0]])),
+        lambda p, x: stats.vonmises.logpdf(x, p["concentration"], p["loc"]),
+        moments=False,
+        outside=4.0,
+        grad_params=("loc", "concentration"),
+    ),
+]
