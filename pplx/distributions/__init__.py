@@ -27,6 +27,7 @@ from pplx.distributions.bijectors import (
     Softplus,
     StickBreaking,
     UpperBound,
+    ZeroSumBijector,
 )
 from pplx.distributions.combinators import Censored, Mixture, Truncated
 from pplx.distributions.continuous import (
@@ -75,6 +76,11 @@ from pplx.distributions.multivariate_extra import (
     MultivariateStudentT,
     MvStudentT,
 )
+from pplx.distributions.multivariate_more import (
+    DirichletMultinomial,
+    LowRankMultivariateNormal,
+    ZeroSumNormal,
+)
 from pplx.distributions.positive import (
     ChiSquared,
     HalfStudentT,
@@ -106,6 +112,7 @@ __all__ = [
     "CholeskyOuter",
     "Chain",
     "IndependentBijector",
+    "ZeroSumBijector",
     "Normal",
     "HalfNormal",
     "Cauchy",
@@ -156,6 +163,9 @@ __all__ = [
     "MultivariateStudentT",
     "MvStudentT",
     "Multinomial",
+    "LowRankMultivariateNormal",
+    "ZeroSumNormal",
+    "DirichletMultinomial",
     "Mixture",
     "Truncated",
     "Censored",

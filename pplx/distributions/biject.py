@@ -41,6 +41,7 @@ _RULES = {
     c.LowerCholesky: lambda con: b.LowerCholeskyBijector(),
     c.CorrCholesky: lambda con: b.CorrCholeskyBijector(),
     c.PositiveDefinite: lambda con: b.Chain([b.LowerCholeskyBijector(), b.CholeskyOuter()]),
+    c.ZeroSum: lambda con: b.ZeroSumBijector(con.event_dim),
     c.CorrMatrix: lambda con: b.Chain([b.CorrCholeskyBijector(), b.CholeskyOuter(corr=True)]),
 }
 

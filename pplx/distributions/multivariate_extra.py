@@ -246,6 +246,18 @@ class MultivariateStudentT(Distribution):
 MvStudentT = MultivariateStudentT
 
 
+def multinomial_counts(key, logits, total_count, max_count, shape):
+    """Counts from ``max_count`` categorical draws, of which the first ``total_count``
+    are kept (``max_count`` is a Python int: it fixes the number of draws)."""
+    k = logits.shape[-1]
+    draws = jax.random.categorical(key, logits, -1, (max_count,) + tuple(shape))
+    used = jnp.arange(max_count)[(...,) + (None,) * len(shape)]
+    used, n = bcast(used, total_count)
+    one_hot = jax.nn.one_hot(draws, k, dtype=int_dtype())
+    one_hot, used = bcast(one_hot, (used < n)[..., None])
+    return jnp.sum(one_hot * used, axis=0)
+
+
 class Multinomial(Distribution):
     """Counts of ``total_count`` draws over K categories (``probs`` or ``logits``).
 
@@ -319,15 +331,8 @@ class Multinomial(Distribution):
             raise ValueError(
                 "Multinomial: sampling needs a total_count known when the distribution is built"
             )
-        max_count = self.max_count
         shape = tuple(sample_shape) + self.batch_shape
-        k = self.logits.shape[-1]
-        draws = jax.random.categorical(key, self.logits, -1, (max_count,) + shape)
-        used = jnp.arange(max_count)[(...,) + (None,) * len(shape)]
-        used, n = bcast(used, self.total_count)
-        one_hot = jax.nn.one_hot(draws, k, dtype=int_dtype())
-        one_hot, used = bcast(one_hot, (used < n)[..., None])
-        return jnp.sum(one_hot * used, axis=0)
+        return multinomial_counts(key, self.logits, self.total_count, self.max_count, shape)
 
     @property
     def mean(self):

@@ -509,3 +509,63 @@ EXTRA_CASES += [
         grad_params=("loc", "concentration"),
     ),
 ]
+
+
+def _zero_sum(p, x):
+    sigma = np.asarray(p["sigma"], float)
+    x = np.asarray(x)
+    n = x.shape[-1]
+    sq = np.sum(x**2, -1)
+    return -0.5 * sq / sigma**2 - 0.5 * (n - 1) * np.log(2 * np.pi * sigma**2)
+
+
+_W = np.array([[1.0, 0.2], [0.5, -1.0], [0.0, 0.3]])
+_D = np.array([0.5, 1.0, 2.0])
+
+EXTRA_CASES += [
+    Case(
+        "LowRankMultivariateNormal",
+        dist.LowRankMultivariateNormal,
+        dict(loc=np.array([0.5, -1.0, 2.0]), cov_factor=_W, cov_diag=_D),
+        dict(loc=_LOCS, cov_factor=_W, cov_diag=np.stack([_D, 2 * _D])),
+        loop_oracle(
+            lambda x, loc, cov_factor, cov_diag: stats.multivariate_normal(
+                loc, cov_factor @ cov_factor.T + np.diag(cov_diag)
+            ).logpdf(x),
+            1,
+            {"loc": 1, "cov_factor": 2, "cov_diag": 1},
+        ),
+        event_ndim=1,
+        batch_shape=(2,),
+        grad_params=("loc", "cov_factor", "cov_diag"),
+    ),
+    Case(
+        "ZeroSumNormal",
+        lambda sigma: dist.ZeroSumNormal(sigma, (4,)),
+        dict(sigma=1.5),
+        dict(sigma=np.array([0.5, 1.0, 3.0])),
+        _zero_sum,
+        event_ndim=1,
+        outside=np.array([1.0, 0.0, 0.0, 0.0]),
+        grad_params=("sigma",),
+        value_grad=False,
+    ),
+    Case(
+        "DirichletMultinomial",
+        lambda concentration, total_count: dist.DirichletMultinomial(concentration, total_count),
+        dict(concentration=np.array([1.5, 2.0, 4.0]), total_count=10.0),
+        dict(concentration=np.array([[0.7, 1.0, 2.0], [3.0, 5.0, 1.5]]), total_count=6.0),
+        loop_oracle(
+            lambda x, concentration, total_count: stats.dirichlet_multinomial.logpmf(
+                x, concentration, int(total_count)
+            ),
+            1,
+            {"concentration": 1, "total_count": 0},
+        ),
+        discrete=True,
+        event_ndim=1,
+        batch_shape=(2,),
+        outside=np.array([1, 1, 1]),
+        grad_params=("concentration",),
+    ),
+]

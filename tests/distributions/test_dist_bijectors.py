@@ -118,6 +118,8 @@ CONSTRAINTS = [
     (C.positive_definite, (6,)),
     (C.corr_matrix, (6,)),
     (C.independent(C.positive, 1), (3,)),
+    (C.zero_sum(1), (3,)),
+    (C.zero_sum(2), (2, 3)),
 ]
 
 
@@ -169,3 +171,11 @@ def test_interval_extreme_inputs_stay_inside():
     y, ld = B.IntervalBijector(0.0, 1.0).forward_and_log_det(jnp.array([-800.0, 800.0]))
     assert bool(jnp.all(C.unit_interval.check(y)))
     assert bool(jnp.all(jnp.isfinite(ld)))
+
+
+def test_zero_sum_bijector_is_an_isometry():
+    # log|det J| = 0 with respect to the subspace: the Jacobian has orthonormal columns.
+    bij = B.ZeroSumBijector(1)
+    jac = jax.jacobian(bij.forward)(_x((4,), seed=3))
+    np.testing.assert_allclose(jac.T @ jac, np.eye(4), atol=1e-12)
+    assert bij.forward_shape((2, 4)) == (2, 5) and bij.inverse_shape((2, 5)) == (2, 4)
