@@ -67,6 +67,7 @@ from pplx.distributions.discrete_extra import (
     ZeroInflatedNegativeBinomial,
     ZeroInflatedPoisson,
 )
+from pplx.distributions.discrete_more import DiscreteWeibull, HyperGeometric
 from pplx.distributions.improper import Flat, HalfFlat, ImproperUniform
 from pplx.distributions.multivariate import Dirichlet, MultivariateNormal
 from pplx.distributions.multivariate_extra import (
@@ -156,6 +157,8 @@ __all__ = [
     "ZeroInflatedBinomial",
     "OrderedLogistic",
     "OrderedProbit",
+    "HyperGeometric",
+    "DiscreteWeibull",
     "Dirichlet",
     "MultivariateNormal",
     "LKJCholesky",

@@ -569,3 +569,32 @@ EXTRA_CASES += [
         grad_params=("concentration",),
     ),
 ]
+
+
+def _discrete_weibull(p, x):
+    q, beta = p["q"], p["beta"]
+    return np.log(q ** (x**beta) - q ** ((x + 1.0) ** beta))
+
+
+EXTRA_CASES += [
+    Case(
+        "HyperGeometric",
+        dist.HyperGeometric,
+        dict(N=20.0, k=7.0, n=5.0),
+        dict(N=np.array([[10.0], [30.0]]), k=np.array([2.0, 5.0, 9.0]), n=6.0),
+        lambda p, x: stats.hypergeom.logpmf(x, p["N"], p["k"], p["n"]),
+        discrete=True,
+        outside=6,
+    ),
+    Case(
+        "DiscreteWeibull",
+        dist.DiscreteWeibull,
+        dict(q=0.7, beta=1.3),
+        dict(q=np.array([0.3, 0.7, 0.9]), beta=np.array([[0.8], [2.0]])),
+        _discrete_weibull,
+        discrete=True,
+        moments=False,
+        outside=-1,
+        grad_params=("q", "beta"),
+    ),
+]
