@@ -131,17 +131,7 @@ def nuts_run(
     _check_run_options(thinning, chain_method, state, num_warmup)
     init_key, run_key = jax.random.split(key)
     ids = jnp.arange(num_chains)
-    if state is not None:
-        init_positions, init_ok = state.kernel_state.position, jnp.ones(num_chains, bool)
-    elif init_positions is None:
-        init_positions, init_ok = jax.vmap(
-            lambda c: find_initial_position(
-                model.logdensity, jax.random.fold_in(init_key, c), model.num_dims
-            )
-        )(ids)
-    else:
-        init_positions = jnp.broadcast_to(init_positions, (num_chains, model.num_dims))
-        init_ok = jax.vmap(lambda z: jnp.isfinite(model.logdensity(z)))(init_positions)
+    init_positions, init_ok = initial_positions(model, init_key, num_chains, init_positions, state)
     per_pass = num_warmup + num_samples * thinning
 
     def run_chains(inputs):
@@ -171,6 +161,25 @@ def nuts_run(
         if chain_method == "parallel":
             inputs = shard_chains(inputs, num_chains)
         out = run_chains(inputs)
+    return finish(model, out, init_positions, init_ok, log_likelihood)
+
+
+def initial_positions(model: Model, init_key, num_chains: int, init_positions, state):
+    """Starting points ``(num_chains, d)`` and whether each has a finite log density."""
+    if state is not None:
+        return state.kernel_state.position, jnp.ones(num_chains, bool)
+    if init_positions is None:
+        return jax.vmap(
+            lambda c: find_initial_position(
+                model.logdensity, jax.random.fold_in(init_key, c), model.num_dims
+            )
+        )(jnp.arange(num_chains))
+    init_positions = jnp.broadcast_to(init_positions, (num_chains, model.num_dims))
+    return init_positions, jax.vmap(lambda z: jnp.isfinite(model.logdensity(z)))(init_positions)
+
+
+def finish(model: Model, out, init_positions, init_ok, log_likelihood: bool) -> NUTSResult:
+    """Constrained draws, ArviZ-named stats and the result of a run's flat output."""
     draws = jax.vmap(jax.vmap(model.constrain))(out.positions)
     stats = dict(out.info._asdict())
     stats["step_size"] = jnp.broadcast_to(out.state.step_size[:, None], stats["lp"].shape)
@@ -276,6 +285,27 @@ def nuts(
     _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth)
     _check_run_options(thinning, chain_method, state, num_warmup)
     positions = _user_init(model, init)
+    if progress_bar and chain_method == "vectorized":
+        # host-driven segments: a progress bar without host callbacks in the program
+        from pplx.streaming import nuts_segmented
+
+        with Timer() as timer:
+            result = nuts_segmented(
+                model,
+                key,
+                num_warmup=num_warmup,
+                num_samples=num_samples,
+                num_chains=num_chains,
+                target_accept=target_accept,
+                max_tree_depth=max_tree_depth,
+                dense_mass=dense_mass,
+                thinning=thinning,
+                init_positions=positions,
+                state=state,
+                log_likelihood=log_likelihood,
+            )
+            result = jax.block_until_ready(result)
+        return _report(model, result, timer, max_tree_depth, return_inferencedata)
     hook = None
     if progress_bar:
         passes = num_chains if chain_method == "sequential" else 1
@@ -305,6 +335,11 @@ def nuts(
     finally:
         if progress_bar:
             progress_lib.finish()
+    return _report(model, result, timer, max_tree_depth, return_inferencedata)
+
+
+def _report(model: Model, result: NUTSResult, timer, max_tree_depth, return_inferencedata):
+    """Explain a failed start, or warn about convergence and convert the result."""
     if not bool(jnp.all(result.init_ok)):
         chain = int(np.argmin(np.asarray(result.init_ok)))
         _raise_not_finite(

@@ -44,7 +44,7 @@ class ProgressHook(NamedTuple):
         due = ((iteration + 1) % self.period == 0) | (iteration + 1 == self.total)
 
         def report():
-            jax.debug.callback(_update, iteration, divergences, step_size)
+            jax.debug.callback(report, iteration, divergences, step_size)
 
         jax.lax.cond(due, report, lambda: None)
 
@@ -72,7 +72,8 @@ def finish() -> None:
         bar.close()
 
 
-def _update(iteration, divergences, step_size) -> None:
+def report(iteration, divergences, step_size) -> None:
+    """Host side: move the open bar to ``iteration`` (0-based) with the run's figures."""
     bar = _ACTIVE.get("bar")
     if bar is None:
         return

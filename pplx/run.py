@@ -1,11 +1,16 @@
-"""Drivers: warmup and sampling as one ``lax.scan``, chains vectorised or in sequence.
+"""Drivers: warmup and sampling as ``lax.scan`` over a static schedule, chains vectorised.
 
-A run is a pure function of (log density, key, start, settings). Warmup and sampling share
-one scan, so the kernel is traced and compiled once per run; the adaptation is frozen
+A run is a pure function of (log density, key, start, settings). Warmup and sampling
+share one scan body (the kernel is traced and compiled once); the adaptation is frozen
 after the last warmup step by selecting, not branching. The key of chain ``c`` at
 transition ``t`` is ``fold_in(fold_in(key, t), c)``: it depends on neither the number of
-chains nor how they are run, so a resumed run continues exactly where a longer run would
-have gone, and every chain method gives the same draws.
+chains, nor how they are run, nor how the run is cut into segments, so a resumed run
+continues exactly where a longer run would have gone.
+
+The same :func:`advance` serves a whole run in one call (:func:`run_nuts`, the pure
+entry) and a run cut into equal segments driven from the host (:func:`segment_plan`),
+which is how the friendly driver shows progress without host callbacks in the compiled
+program (such programs cannot be kept in JAX's persistent compilation cache).
 """
 
 from __future__ import annotations
@@ -45,35 +50,194 @@ class RunOutput(NamedTuple):
     warmup_n_steps: jax.Array
 
 
-class _Step(NamedTuple):
+class RunCarry(NamedTuple):
+    """Everything a run carries from one transition to the next (chain axis first)."""
+
+    kernel_state: NUTSState
+    adapt: adaptation.WindowState
+    divergences: jax.Array  # so far in the current phase, all chains (progress display)
+    warmup_n_steps: jax.Array  # (chain,)
+    iteration: jax.Array  # index of the next transition
+
+
+class Steps(NamedTuple):
+    """The schedule of a stretch of transitions (one entry per transition)."""
+
     is_slow: jax.Array
     ends_window: jax.Array
     is_warmup: jax.Array
     is_last_warmup: jax.Array
     keep: jax.Array
-    slot: jax.Array
-    iteration: jax.Array
+    slot: jax.Array  # where a kept draw goes in the output buffer
+    active: jax.Array  # False for padding at the end of the last segment
 
 
-def _schedule(start, num_warmup: int, num_samples: int, thinning: int) -> _Step:
+def schedule(num_warmup: int, num_samples: int, thinning: int = 1) -> Steps:
+    """The whole run's schedule as NumPy arrays (static, computed in Python)."""
     total = num_warmup + num_samples * thinning
     is_slow, ends = adaptation.window_schedule(num_warmup)
     pad = np.zeros(total - num_warmup, bool)
     after = np.arange(total) - num_warmup
-    return _Step(
-        jnp.asarray(np.concatenate([is_slow, pad])),
-        jnp.asarray(np.concatenate([ends, pad])),
-        jnp.asarray(after < 0),
-        jnp.asarray(after == -1),
-        jnp.asarray((after >= 0) & (after % thinning == thinning - 1)),
-        jnp.asarray(np.maximum(after, 0) // thinning),
-        start + jnp.arange(total),
+    return Steps(
+        np.concatenate([is_slow, pad]),
+        np.concatenate([ends, pad]),
+        after < 0,
+        after == -1,
+        (after >= 0) & (after % thinning == thinning - 1),
+        np.maximum(after, 0) // thinning,
+        np.ones(total, bool),
     )
+
+
+def segment_plan(steps: Steps, num_segments: int) -> tuple[list[Steps], list[int], int]:
+    """Cut a schedule into equal segments (the last padded with inactive steps).
+
+    Returns the segments (slots made relative to each segment's buffer), the number of
+    draws each keeps, and the segment length (also its buffer size).
+    """
+    total = len(steps.active)
+    length = -(-total // num_segments)
+    padded = Steps(
+        *[np.concatenate([a, np.zeros(length * num_segments - total, a.dtype)]) for a in steps]
+    )
+    segments, kept = [], []
+    for i in range(num_segments):
+        part = Steps(*[a[i * length : (i + 1) * length] for a in padded])
+        first = part.slot[part.keep].min() if part.keep.any() else 0
+        segments.append(part._replace(slot=np.where(part.keep, part.slot - first, 0)))
+        kept.append(int(part.keep.sum()))
+    return segments, kept, length
 
 
 def _chain_keys(key, iteration, chain_ids):
     step_key = jax.random.fold_in(key, iteration)
     return jax.vmap(lambda c: jax.random.fold_in(step_key, c))(chain_ids)
+
+
+def init_carry(
+    logdensity_fn: Callable,
+    init_positions: jax.Array | None,
+    state: ChainState | None,
+    *,
+    num_warmup: int,
+    dense_mass: bool = False,
+    max_tree_depth: int = 10,
+) -> RunCarry:
+    """The carry before the first transition: from starting points, or from ``state``."""
+    algo = nuts(logdensity_fn, max_tree_depth=max_tree_depth)
+    window_init = jax.vmap(lambda p: adaptation.window_init(p, dense_mass))
+    if state is not None:
+        if num_warmup:
+            raise ValueError("a run that continues a state does no warmup: num_warmup=0.")
+        adapt = window_init(state.kernel_state.position)._replace(
+            step_size=state.step_size, inverse_mass_matrix=state.inverse_mass_matrix
+        )
+        states, start = state.kernel_state, jnp.asarray(state.iteration)[0]
+    else:
+        states, adapt, start = jax.vmap(algo.init)(init_positions), window_init(init_positions), 0
+        if num_warmup == 0:
+            adapt = adapt._replace(step_size=jnp.full_like(adapt.step_size, 0.1))
+    num_chains = states.position.shape[0]
+    return RunCarry(
+        states,
+        adapt,
+        jnp.zeros((), jnp.int32),
+        jnp.zeros(num_chains, jnp.int32),
+        jnp.asarray(start, jnp.int32),
+    )
+
+
+def advance(
+    logdensity_fn: Callable,
+    key: jax.Array,
+    carry: RunCarry,
+    steps: Steps,
+    buffer_size: int,
+    *,
+    chain_ids: jax.Array | None = None,
+    target_accept: float = 0.8,
+    max_tree_depth: int = 10,
+    progress=None,
+    progress_offset=0,
+) -> tuple[RunCarry, tuple]:
+    """Run the transitions of ``steps``; return the new carry and the kept draws
+    ``(positions (buffer_size, chain, d), info)``, written at ``steps.slot``."""
+    algo = nuts(logdensity_fn, max_tree_depth=max_tree_depth)
+    num_chains, num_dims = carry.kernel_state.position.shape
+    chain_ids = jnp.arange(num_chains) if chain_ids is None else chain_ids
+    update = jax.vmap(adaptation.window_update, in_axes=(0, None, 0, 0, None))
+    finalize = jax.vmap(adaptation.window_final)
+
+    def body(inner, x: Steps):
+        carry, buffer = inner
+        keys = _chain_keys(key, carry.iteration, chain_ids)
+        states, info = jax.vmap(algo.step)(
+            keys, carry.kernel_state, carry.adapt.step_size, carry.adapt.inverse_mass_matrix
+        )
+        adapt = update(
+            carry.adapt,
+            (x.is_slow, x.ends_window),
+            states.position,
+            info.acceptance_rate,
+            target_accept,
+        )
+        adapt = adapt._replace(
+            step_size=jnp.where(x.is_last_warmup, finalize(adapt)[0], adapt.step_size)
+        )
+        adapt = jax.tree.map(lambda a, b: jnp.where(x.is_warmup, a, b), adapt, carry.adapt)
+        divergences = carry.divergences + jnp.sum(info.diverging, dtype=jnp.int32)
+        if progress is not None:
+            progress.hook(carry.iteration + progress_offset, divergences, jnp.mean(adapt.step_size))
+        new = RunCarry(
+            states,
+            adapt,
+            jnp.where(x.is_last_warmup, 0, divergences),  # warmup, then sampling
+            carry.warmup_n_steps + jnp.where(x.is_warmup, info.n_steps, 0),
+            carry.iteration + 1,
+        )
+        new = jax.tree.map(lambda a, b: jnp.where(x.active, a, b), new, carry)
+        write = x.keep & x.active
+        buffer = jax.tree.map(
+            lambda b, v: b.at[x.slot].set(jnp.where(write, v, b[x.slot])),
+            buffer,
+            (states.position, info),
+        )
+        return (new, buffer), None
+
+    info_shape = jax.eval_shape(
+        jax.vmap(algo.step),
+        _chain_keys(key, 0, chain_ids),
+        carry.kernel_state,
+        carry.adapt.step_size,
+        carry.adapt.inverse_mass_matrix,
+    )[1]
+    buffer = (
+        jnp.zeros((buffer_size, num_chains, num_dims), carry.kernel_state.position.dtype),
+        jax.tree.map(lambda s: jnp.zeros((buffer_size,) + s.shape, s.dtype), info_shape),
+    )
+    steps = Steps(*[jnp.asarray(a) for a in steps])
+    (carry, buffer), _ = jax.lax.scan(body, (carry, buffer), steps)
+    return carry, buffer
+
+
+def final_state(carry: RunCarry) -> ChainState:
+    """The chain state to hand back to a later run."""
+    num_chains = carry.kernel_state.position.shape[0]
+    return ChainState(
+        carry.kernel_state,
+        carry.adapt.step_size,
+        carry.adapt.inverse_mass_matrix,
+        jnp.full((num_chains,), carry.iteration),
+    )
+
+
+def as_output(carry: RunCarry, buffer) -> RunOutput:
+    """Draws with the chain axis first, and the final state."""
+    positions, info = buffer
+    swap = lambda a: jnp.swapaxes(a, 0, 1)
+    return RunOutput(
+        swap(positions), jax.tree.map(swap, info), final_state(carry), carry.warmup_n_steps
+    )
 
 
 def run_nuts(
@@ -90,8 +254,9 @@ def run_nuts(
     dense_mass: bool = False,
     chain_ids: jax.Array | None = None,
     progress=None,
+    progress_offset=0,
 ) -> RunOutput:
-    """NUTS with Stan window adaptation, all chains vectorised.
+    """NUTS with Stan window adaptation, all chains vectorised, in one scan.
 
     Starts from ``init_positions`` ``(chains, d)`` (with warmup) or continues ``state``
     (warmup already done: ``num_warmup`` must be 0). Keeps every ``thinning``-th draw.
@@ -99,74 +264,27 @@ def run_nuts(
     chains' random streams. Pure; ``progress`` is None or an object with
     ``hook(iteration, divergences, step_size)`` called inside the loop.
     """
-    algo = nuts(logdensity_fn, max_tree_depth=max_tree_depth)
-    states, adapt, start = _start(algo, init_positions, state, dense_mass, num_warmup)
-    num_chains, num_dims = states.position.shape
-    if chain_ids is None:
-        chain_ids = jnp.arange(num_chains)
-    update = jax.vmap(adaptation.window_update, in_axes=(0, None, 0, 0, None))
-    finalize = jax.vmap(adaptation.window_final)
-
-    def body(carry, x: _Step):
-        states, adapt, buffer, divergences, warm_steps = carry
-        keys = _chain_keys(key, x.iteration, chain_ids)
-        states, info = jax.vmap(algo.step)(keys, states, adapt.step_size, adapt.inverse_mass_matrix)
-        adapted = update(
-            adapt, (x.is_slow, x.ends_window), states.position, info.acceptance_rate, target_accept
-        )
-        adapted = adapted._replace(
-            step_size=jnp.where(x.is_last_warmup, finalize(adapted)[0], adapted.step_size)
-        )
-        adapt = jax.tree.map(lambda new, old: jnp.where(x.is_warmup, new, old), adapted, adapt)
-        buffer = jax.tree.map(
-            lambda b, v: b.at[x.slot].set(jnp.where(x.keep, v, b[x.slot])),
-            buffer,
-            (states.position, info),
-        )
-        divergences = divergences + jnp.sum(info.diverging, dtype=jnp.int32)
-        warm_steps = warm_steps + jnp.where(x.is_warmup, info.n_steps, 0)
-        if progress is not None:
-            progress.hook(x.iteration - start, divergences, jnp.mean(adapt.step_size))
-        # the bar shows warmup divergences during warmup, then sampling ones only
-        divergences = jnp.where(x.is_last_warmup, 0, divergences)
-        return (states, adapt, buffer, divergences, warm_steps), None
-
-    info_shape = jax.eval_shape(
-        jax.vmap(algo.step),
-        _chain_keys(key, 0, chain_ids),
-        states,
-        adapt.step_size,
-        adapt.inverse_mass_matrix,
-    )[1]
-    buffer = (
-        jnp.zeros((num_samples, num_chains, num_dims), states.position.dtype),
-        jax.tree.map(lambda s: jnp.zeros((num_samples,) + s.shape, s.dtype), info_shape),
+    carry = init_carry(
+        logdensity_fn,
+        init_positions,
+        state,
+        num_warmup=num_warmup,
+        dense_mass=dense_mass,
+        max_tree_depth=max_tree_depth,
     )
-    carry = (states, adapt, buffer, jnp.zeros((), jnp.int32), jnp.zeros(num_chains, jnp.int32))
-    steps = _schedule(start, num_warmup, num_samples, thinning)
-    (states, adapt, (positions, info), _, warm_steps), _ = jax.lax.scan(body, carry, steps)
-    swap = lambda a: jnp.swapaxes(a, 0, 1)
-    end = jnp.full((num_chains,), start + steps.iteration.shape[0])
-    final = ChainState(states, adapt.step_size, adapt.inverse_mass_matrix, end)
-    return RunOutput(swap(positions), jax.tree.map(swap, info), final, warm_steps)
-
-
-def _start(algo, init_positions, state: ChainState | None, dense_mass: bool, num_warmup: int):
-    """Kernel states, adaptation state and first iteration index of a run."""
-    if state is not None:
-        if num_warmup:
-            raise ValueError("a run that continues a state does no warmup: num_warmup=0.")
-        positions = state.kernel_state.position
-        adapt = jax.vmap(lambda p: adaptation.window_init(p, dense_mass))(positions)
-        adapt = adapt._replace(
-            step_size=state.step_size, inverse_mass_matrix=state.inverse_mass_matrix
-        )
-        return state.kernel_state, adapt, jnp.asarray(state.iteration)[0]
-    states = jax.vmap(algo.init)(init_positions)
-    adapt = jax.vmap(lambda p: adaptation.window_init(p, dense_mass))(init_positions)
-    if num_warmup == 0:
-        adapt = adapt._replace(step_size=jnp.full_like(adapt.step_size, 0.1))
-    return states, adapt, jnp.asarray(0)
+    carry, buffer = advance(
+        logdensity_fn,
+        key,
+        carry,
+        schedule(num_warmup, num_samples, thinning),
+        num_samples,
+        chain_ids=chain_ids,
+        target_accept=target_accept,
+        max_tree_depth=max_tree_depth,
+        progress=progress,
+        progress_offset=progress_offset - carry.iteration,
+    )
+    return as_output(carry, buffer)
 
 
 def run_sequentially(run_chains: Callable, per_chain_inputs):

@@ -81,7 +81,11 @@ def test_results_imports_no_pplx_module():
     assert not [n for n in _imports(PKG / "results.py") if n.startswith("pplx")]
 
 
-ENTRY_MODULES = ["api.py", "vi.py"]  # user entry points: the only joins of model and kernels
+ENTRY_MODULES = [
+    "api.py",
+    "streaming.py",
+    "vi.py",
+]  # user entry points: the only joins of model and kernels
 
 
 def test_only_entry_modules_join_model_and_kernels():

@@ -125,3 +125,28 @@ def test_parallel_chains_on_four_host_devices():
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "parallel ok" in out.stdout
+
+
+@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # short run
+def test_progress_bar_run_in_segments_gives_the_pure_entrys_draws(capsys):
+    from pplx.api import _nuts_compiled
+
+    settings = dict(num_warmup=100, num_samples=40, num_chains=3, thinning=2)
+    shown = pplx.nuts(
+        MODEL, jax.random.key(4), progress_bar=True, return_inferencedata=False, **settings
+    )
+    pure = _nuts_compiled(MODEL, jax.random.key(4), **settings)
+    np.testing.assert_array_equal(shown.draws["mu"], pure.draws["mu"])
+    np.testing.assert_array_equal(shown.stats["n_steps"], pure.stats["n_steps"])
+    np.testing.assert_array_equal(shown.state.iteration, pure.state.iteration)
+    assert "sampling 3 chains" in capsys.readouterr().err
+
+
+def test_segment_plan_covers_the_schedule_once():
+    from pplx.run import schedule, segment_plan
+
+    steps = schedule(num_warmup=7, num_samples=5, thinning=2)
+    segments, kept, length = segment_plan(steps, 4)
+    assert length == 5 and sum(kept) == 5 and len(segments) == 4
+    assert sum(int(s.active.sum()) for s in segments) == 17
+    assert [int(s.is_last_warmup.sum()) for s in segments] == [0, 1, 0, 0]
