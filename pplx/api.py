@@ -284,27 +284,24 @@ def nuts(
     _check_nuts_model(model)
     _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth)
     _check_run_options(thinning, chain_method, state, num_warmup)
-    positions = _user_init(model, init)
+    settings = dict(
+        num_warmup=num_warmup,
+        num_samples=num_samples,
+        num_chains=num_chains,
+        target_accept=target_accept,
+        max_tree_depth=max_tree_depth,
+        dense_mass=dense_mass,
+        thinning=thinning,
+        init_positions=_user_init(model, init),
+        state=state,
+        log_likelihood=log_likelihood,
+    )
     if progress_bar and chain_method == "vectorized":
         # host-driven segments: a progress bar without host callbacks in the program
         from pplx.streaming import nuts_segmented
 
         with Timer() as timer:
-            result = nuts_segmented(
-                model,
-                key,
-                num_warmup=num_warmup,
-                num_samples=num_samples,
-                num_chains=num_chains,
-                target_accept=target_accept,
-                max_tree_depth=max_tree_depth,
-                dense_mass=dense_mass,
-                thinning=thinning,
-                init_positions=positions,
-                state=state,
-                log_likelihood=log_likelihood,
-            )
-            result = jax.block_until_ready(result)
+            result = jax.block_until_ready(nuts_segmented(model, key, **settings))
         return _report(model, result, timer, max_tree_depth, return_inferencedata)
     hook = None
     if progress_bar:
@@ -316,20 +313,7 @@ def nuts(
     try:
         with Timer() as timer:
             result = _nuts_compiled(
-                model,
-                key,
-                num_warmup=num_warmup,
-                num_samples=num_samples,
-                num_chains=num_chains,
-                target_accept=target_accept,
-                max_tree_depth=max_tree_depth,
-                dense_mass=dense_mass,
-                thinning=thinning,
-                chain_method=chain_method,
-                init_positions=positions,
-                state=state,
-                log_likelihood=log_likelihood,
-                progress=hook,
+                model, key, chain_method=chain_method, progress=hook, **settings
             )
             result = jax.block_until_ready(result)
     finally:
