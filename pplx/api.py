@@ -213,9 +213,17 @@ def _check_run_options(thinning, chain_method, state, num_warmup) -> None:
 _nuts_compiled = eqx.filter_jit(nuts_run)
 
 
-def _user_init(model: Model, init: dict | None) -> jax.Array | None:
+def _user_init(model: Model, init, key, num_chains: int) -> jax.Array | None:
     if init is None:
         return None
+    if isinstance(init, str):
+        from pplx import vi
+
+        if init not in ("advi", "pathfinder"):
+            raise ValueError(
+                f"init must be a dict of values, 'advi' or 'pathfinder'; got {init!r}."
+            )
+        return vi.nuts_init(model, jax.random.fold_in(key, 7), method=init, num_chains=num_chains)
     z = model.flatten(init)
     if not bool(jnp.isfinite(model.logdensity(z))):
         _raise_not_finite(model, z, "the given init values")
@@ -247,6 +255,7 @@ def nuts(
     init: dict | None = None,
     state: ChainState | None = None,
     log_likelihood: bool = False,
+    coords: dict | None = None,
     progress_bar: bool = True,
     return_inferencedata: bool = True,
 ):
@@ -262,8 +271,10 @@ def nuts(
         num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass,
         thinning, chain_method, state: as in :func:`nuts_run` (``state`` is the
             ``.state`` of a ``Posterior`` returned with ``return_inferencedata=False``).
-        init: optional dict of constrained starting values by site name (all chains).
+        init: optional dict of constrained starting values by site name (all chains), or
+            ``"advi"`` / ``"pathfinder"`` to start from draws of a variational fit.
         log_likelihood: add the ``log_likelihood`` group (for ``az.loo`` / ``az.waic``).
+        coords: coordinate values by dimension name, e.g. ``{"school": names}``.
         progress_bar: show a progress bar on stderr.
         return_inferencedata: False returns a :class:`pplx.results.Posterior` (with the
             final chain ``state``, to continue the run later).
@@ -284,6 +295,7 @@ def nuts(
     _check_nuts_model(model)
     _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth)
     _check_run_options(thinning, chain_method, state, num_warmup)
+    coords = model.check_coords(coords)
     settings = dict(
         num_warmup=num_warmup,
         num_samples=num_samples,
@@ -292,7 +304,7 @@ def nuts(
         max_tree_depth=max_tree_depth,
         dense_mass=dense_mass,
         thinning=thinning,
-        init_positions=_user_init(model, init),
+        init_positions=_user_init(model, init, key, num_chains),
         state=state,
         log_likelihood=log_likelihood,
     )
@@ -302,7 +314,7 @@ def nuts(
 
         with Timer() as timer:
             result = jax.block_until_ready(nuts_segmented(model, key, **settings))
-        return _report(model, result, timer, max_tree_depth, return_inferencedata)
+        return _report(model, result, timer, max_tree_depth, return_inferencedata, coords)
     hook = None
     if progress_bar:
         passes = num_chains if chain_method == "sequential" else 1
@@ -319,10 +331,10 @@ def nuts(
     finally:
         if progress_bar:
             progress_lib.finish()
-    return _report(model, result, timer, max_tree_depth, return_inferencedata)
+    return _report(model, result, timer, max_tree_depth, return_inferencedata, coords)
 
 
-def _report(model: Model, result: NUTSResult, timer, max_tree_depth, return_inferencedata):
+def _report(model: Model, result: NUTSResult, timer, max_tree_depth, return_inferencedata, coords):
     """Explain a failed start, or warn about convergence and convert the result."""
     if not bool(jnp.all(result.init_ok)):
         chain = int(np.argmin(np.asarray(result.init_ok)))
@@ -331,13 +343,13 @@ def _report(model: Model, result: NUTSResult, timer, max_tree_depth, return_infe
             result.init_positions[chain],
             "100 random points in (-2, 2) of unconstrained space",
         )
-    posterior = to_posterior(model, result)
+    posterior = to_posterior(model, result, coords)
     posterior.attrs.update(timer.as_attrs())
     _warn_convergence(posterior, max_tree_depth)
     return posterior.to_arviz() if return_inferencedata else posterior
 
 
-def to_posterior(model: Model, result: NUTSResult) -> Posterior:
+def to_posterior(model: Model, result: NUTSResult, coords: dict | None = None) -> Posterior:
     """Move a :class:`NUTSResult` to the host with the model's dimension names."""
     sites = model.named_vars
     observed = model.observed_data()
@@ -349,6 +361,8 @@ def to_posterior(model: Model, result: NUTSResult) -> Posterior:
         observed_dims={k: sites[k].dims for k in observed},
         log_likelihood={k: np.asarray(v) for k, v in result.log_likelihood.items()},
         state=result.state,
+        constant_data={k: np.asarray(v) for k, v in model.constant_data().items()},
+        coords=model.check_coords(coords),
     )
 
 

@@ -26,6 +26,7 @@ def prior_predictive(
     num_samples: int = 500,
     *,
     batch_size: int | None = None,
+    coords: dict | None = None,
     return_inferencedata: bool = True,
 ):
     """Draws of every latent, deterministic and observed site from the prior.
@@ -60,7 +61,7 @@ def prior_predictive(
         "prior": {k: v[None] for k, v in draws.items() if k not in observed},
         "prior_predictive": {k: v[None] for k, v in draws.items() if k in observed},
     }
-    return _to_arviz(model, groups)
+    return _to_arviz(model, groups, coords)
 
 
 def posterior_predictive(
@@ -69,6 +70,7 @@ def posterior_predictive(
     key: jax.Array,
     *,
     batch_size: int | None = None,
+    coords: dict | None = None,
     return_inferencedata: bool = True,
 ):
     """Draws of the observed sites given posterior draws of the latents.
@@ -109,7 +111,7 @@ def posterior_predictive(
     }
     if not return_inferencedata:
         return out
-    return _to_arviz(model, {"posterior_predictive": out})
+    return _to_arviz(model, {"posterior_predictive": out}, coords)
 
 
 def _posterior_dict(posterior) -> dict[str, np.ndarray]:
@@ -121,11 +123,18 @@ def _posterior_dict(posterior) -> dict[str, np.ndarray]:
     return {k: np.asarray(group[k].values) for k in group.data_vars}
 
 
-def _to_arviz(model: Model, groups: dict):
+def _to_arviz(model: Model, groups: dict, coords: dict | None = None):
     import arviz as az
 
     sites = model.named_vars
     observed = {k: np.asarray(v) for k, v in model.observed_data().items()}
     names = set(observed).union(*[set(g) for g in groups.values()])
     dims = {k: list(sites[k].dims) for k in names if k in sites}
-    return az.from_dict(**groups, observed_data=observed or None, dims=dims)
+    constant = {k: np.asarray(v) for k, v in model.constant_data().items()}
+    return az.from_dict(
+        **groups,
+        observed_data=observed or None,
+        constant_data=constant or None,
+        dims=dims,
+        coords=model.check_coords(coords) or None,
+    )

@@ -22,6 +22,8 @@ class Posterior:
         observed_dims: observed site name -> dimension names.
         log_likelihood: observed site name -> elementwise log-likelihood
             ``(chain, draw, *batch_shape)`` (empty unless asked for).
+        constant_data: the model's other array arguments, by parameter name.
+        coords: coordinate values by dimension name (e.g. school names).
         state: the final chain state (pass it back to continue the chains).
         attrs: run facts (timings in seconds, settings) kept on every ArviZ group.
     """
@@ -34,6 +36,8 @@ class Posterior:
     attrs: dict = dataclasses.field(default_factory=dict)
     log_likelihood: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
     state: Any = None
+    constant_data: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    coords: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def num_chains(self) -> int:
@@ -56,6 +60,8 @@ class Posterior:
             sample_stats={k: np.asarray(v) for k, v in self.stats.items()},
             observed_data={k: np.asarray(v) for k, v in self.observed.items()} or None,
             log_likelihood={k: np.asarray(v) for k, v in self.log_likelihood.items()} or None,
+            constant_data={k: np.asarray(v) for k, v in self.constant_data.items()} or None,
+            coords=dict(self.coords) or None,
             dims=dims,
         )
         for group in idata.groups():

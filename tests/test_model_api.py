@@ -82,3 +82,60 @@ def test_condition_on_new_values_reuses_the_compiled_density():
 def test_condition_unknown_site():
     with pytest.raises(ValueError, match=r"\['zz'\] are not sites"):
         pplx.condition(chain3(), {"zz": 1.0})
+
+
+@pplx.model
+def schools(sigma, y=None):
+    mu = pplx.sample("mu", dist.Normal(0.0, 5.0))
+    with pplx.plate("school", sigma.shape[0]):
+        pplx.sample("y", dist.Normal(mu, sigma), obs=y)
+
+
+def test_hvp_and_fused_logp_and_grad():
+    m = schools(jnp.ones(3), y=jnp.arange(3.0))
+    z = jnp.array([0.4])
+    value, grad = m.logp_and_grad(z)
+    np.testing.assert_allclose(value, m.logdensity(z))
+    np.testing.assert_allclose(grad, m.dlogp(z))
+    v = jnp.array([2.0])
+    np.testing.assert_allclose(m.hvp(z, v), m.d2logp(z) @ v, rtol=1e-10)
+
+
+def test_constant_data_and_coords_reach_inferencedata():
+    m = schools(jnp.ones(3), y=jnp.arange(3.0))
+    assert set(m.constant_data()) == {"sigma"}
+    names = ["a", "b", "c"]
+    idata = pplx.prior_predictive(m, jax.random.key(0), 5, coords={"school": names})
+    assert list(idata.prior_predictive["y"].coords["school"].values) == names
+    np.testing.assert_array_equal(idata.constant_data["sigma"], np.ones(3))
+
+
+def test_coords_that_disagree_with_shapes():
+    m = schools(jnp.ones(3), y=jnp.arange(3.0))
+    with pytest.raises(
+        ValueError,
+        match=r"coords\['school'\] has 2 values but dimension "
+        "'school' of site 'y' has size 3",
+    ):
+        m.check_coords({"school": ["a", "b"]})
+    with pytest.raises(ValueError, match="no site has"):
+        m.check_coords({"county": [1]})
+
+
+@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # short run
+def test_nuts_with_coords_and_advi_init():
+    m = schools(jnp.ones(3), y=jnp.arange(3.0))
+    idata = pplx.nuts(
+        m,
+        jax.random.key(0),
+        num_warmup=100,
+        num_samples=100,
+        num_chains=2,
+        init="advi",
+        coords={"school": ["a", "b", "c"]},
+        progress_bar=False,
+    )
+    assert list(idata.observed_data["y"].coords["school"].values) == ["a", "b", "c"]
+    assert "sigma" in idata.constant_data
+    with pytest.raises(ValueError, match="'advi' or 'pathfinder'"):
+        pplx.nuts(m, jax.random.key(0), init="laplace", progress_bar=False)

@@ -205,6 +205,57 @@ class Model(eqx.Module):
         """Dense Hessian of the log density at the flat unconstrained vector."""
         return jax.hessian(functools.partial(self.logdensity, jacobian=jacobian))(z)
 
+    def hvp(self, z: jax.Array, v: jax.Array, jacobian: bool = True) -> jax.Array:
+        """Hessian-vector product ``H(z) @ v`` without forming the Hessian."""
+        grad = jax.grad(functools.partial(self.logdensity, jacobian=jacobian))
+        return jax.jvp(grad, (z,), (v,))[1]
+
+    def logp_and_grad(self, z: jax.Array, jacobian: bool = True):
+        """Log density and its gradient in one pass (what gradient-based samplers use)."""
+        return jax.value_and_grad(functools.partial(self.logdensity, jacobian=jacobian))(z)
+
+    def check_coords(self, coords: dict | None) -> dict:
+        """Validate coordinate values against the sizes of the named dimensions.
+
+        Raises a ``ValueError`` naming the dimension, a site that has it and both sizes
+        when they disagree, or listing the known dimensions when a name is unknown.
+        """
+        coords = dict(coords or {})
+        sizes: dict[str, tuple[int, str]] = {}
+        for site in self.sites:
+            for dim, size in zip(site.dims, site.shape, strict=True):
+                sizes.setdefault(dim, (size, site.name))
+        for dim, values in coords.items():
+            if dim not in sizes:
+                raise ValueError(
+                    f"coords names the dimension '{dim}', which no site has; "
+                    f"the model's dimensions are {sorted(sizes)}."
+                )
+            size, site = sizes[dim]
+            if len(values) != size:
+                raise ValueError(
+                    f"coords['{dim}'] has {len(values)} values but dimension "
+                    f"'{dim}' of site '{site}' has size {size}."
+                )
+        return coords
+
+    def constant_data(self) -> dict[str, jax.Array]:
+        """The model function's array arguments by parameter name, less observed data
+        (ArviZ's ``constant_data`` group)."""
+        import inspect as pyinspect
+
+        args, kwargs = self._args_kwargs()
+        try:
+            bound = pyinspect.signature(self.fn).bind(*args, **kwargs).arguments
+        except TypeError:
+            return {}
+        observed = set(self.observed_data())
+        return {
+            k: v
+            for k, v in bound.items()
+            if isinstance(v, jax.Array) and k not in observed and not k.startswith("_")
+        }
+
     def point_logps(self, z: jax.Array) -> dict[str, jax.Array]:
         """Each site's summed log density at ``z`` (a debugging aid, as in PyMC)."""
         from pplx.model.execute import site_log_density
