@@ -1,18 +1,8 @@
-"""Variational inference and optimisation on bound models: the user entry points.
-
-- :func:`advi`: mean-field or full-rank Gaussian ADVI in unconstrained space, returning an
-  :class:`Approximation` (an ``eqx.Module``); minibatches through
-  ``pplx.plate(..., subsample_size=B)``.
-- :func:`init`, :func:`step`, :func:`elbo`, :func:`init_params`: the pure pieces, for a
-  pplx ELBO inside a user's own jitted training step.
-- :func:`find_map`, :func:`laplace`, :func:`pathfinder`, :func:`nuts_init`.
-
-Everything here except the progress bar is pure: jit- and vmap-able (e.g. over seeds).
-"""
+"""ADVI on bound models: the fit, its approximation, and the pure pieces for a user's
+own training step (see :mod:`pplx.vi`)."""
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -26,29 +16,25 @@ import optax
 from pplx.core.handlers import seed
 from pplx.kernels import advi as advi_kernel
 from pplx.kernels.advi import ADVIInfo, ADVIState, FullRankParams, MeanFieldParams
-from pplx.kernels.optimize import maximize
-from pplx.kernels.pathfinder import pathfinder as _pathfinder
 from pplx.model import Model
 from pplx.model.execute import constrain, joint_log_density, run_traced
-from pplx.model.initialize import find_initial_position
 from pplx.results import Posterior
-
-__all__ = ["ADVIInfo", "ADVIState", "Approximation", "MAPResult", "advi", "elbo", "find_map",
-           "init", "init_params", "laplace", "minibatch_logdensity", "nuts_init", "pathfinder",
-           "step"]
 
 
 # ----- checks --------------------------------------------------------------------------
 def _check_model(model: Any, what: str) -> None:
     if not isinstance(model, Model):
-        raise TypeError(f"{what} expects a bound pplx model, got {type(model).__name__}. "
-                        "Decorate the function with @pplx.model and call it with its data.")
+        raise TypeError(
+            f"{what} expects a bound pplx model, got {type(model).__name__}. "
+            "Decorate the function with @pplx.model and call it with its data."
+        )
     discrete = [s.name for s in model.discrete_vars]
     if discrete:
         raise TypeError(
             f"{what} cannot fit the discrete latent site(s) {discrete}: a Gaussian in "
             "unconstrained space needs continuous latents. Marginalise them out, or fix them "
-            "with pplx.handlers.condition.")
+            "with pplx.handlers.condition."
+        )
     if model.num_dims == 0:
         raise ValueError(f"model {model.fn.__name__} has no continuous latent sites to fit.")
 
@@ -87,8 +73,13 @@ def minibatch_logdensity(model: Model, jacobian: bool = True) -> Callable:
     missing = model.missing_index
 
     def logdensity(z: jax.Array, key: jax.Array) -> jax.Array:
-        sites = run_traced(model.fn, args, kwargs, seed(key=key),
-                           constrain(values=model.layout.unravel(z), missing=missing))
+        sites = run_traced(
+            model.fn,
+            args,
+            kwargs,
+            seed(key=key),
+            constrain(values=model.layout.unravel(z), missing=missing),
+        )
         return joint_log_density(sites, jacobian)
 
     return logdensity
@@ -100,10 +91,18 @@ def _check_minibatch_shapes(model: Model) -> None:
     z = jnp.zeros((model.num_dims,))
 
     def shapes(key):
-        sites = run_traced(model.fn, args, kwargs, seed(key=key),
-                           constrain(values=model.layout.unravel(z), missing=model.missing_index))
-        return [(n, tuple(m.fn.batch_shape) + tuple(m.fn.event_shape), jnp.shape(m.value))
-                for n, m in sites.items() if "unconstrained" in m.infer]
+        sites = run_traced(
+            model.fn,
+            args,
+            kwargs,
+            seed(key=key),
+            constrain(values=model.layout.unravel(z), missing=model.missing_index),
+        )
+        return [
+            (n, tuple(m.fn.batch_shape) + tuple(m.fn.event_shape), jnp.shape(m.value))
+            for n, m in sites.items()
+            if "unconstrained" in m.infer
+        ]
 
     out: list = []
     try:
@@ -118,12 +117,14 @@ def _check_minibatch_shapes(model: Model) -> None:
 _LOCAL_LATENT_MSG = (
     "model {}: latent site(s) {} sit inside a subsampled plate, so their size would change "
     "with the minibatch. A global Gaussian cannot fit such local latents: keep only "
-    "observed sites inside pplx.plate(..., subsample_size=B), or drop subsample_size.")
+    "observed sites inside pplx.plate(..., subsample_size=B), or drop subsample_size."
+)
 
 
 # ----- the pure pieces -----------------------------------------------------------------
-def init_params(model: Model, method: str = "meanfield", *, init: dict | None = None,
-                init_scale: float = 0.1) -> MeanFieldParams | FullRankParams:
+def init_params(
+    model: Model, method: str = "meanfield", *, init: dict | None = None, init_scale: float = 0.1
+) -> MeanFieldParams | FullRankParams:
     """Variational parameters: a Gaussian centred at ``init`` (constrained values by site;
     default the centre of unconstrained space) with standard deviation ``init_scale``."""
     _check_model(model, "init_params")
@@ -132,8 +133,9 @@ def init_params(model: Model, method: str = "meanfield", *, init: dict | None = 
     return advi_kernel.init_params(position, method, init_scale)
 
 
-def elbo(model: Model, params: MeanFieldParams | FullRankParams, key: jax.Array, *,
-         num_samples: int = 1) -> jax.Array:
+def elbo(
+    model: Model, params: MeanFieldParams | FullRankParams, key: jax.Array, *, num_samples: int = 1
+) -> jax.Array:
     """Unbiased reparameterised ELBO estimate of ``params`` for ``model`` (minibatched
     where the model subsamples). Differentiable in ``params`` and in the model's data
     leaves, so it can sit inside a user's loss next to a network's parameters.
@@ -151,17 +153,27 @@ def elbo(model: Model, params: MeanFieldParams | FullRankParams, key: jax.Array,
     return advi_kernel.elbo(minibatch_logdensity(model), params, key, num_samples)
 
 
-def init(model: Model, optimizer: optax.GradientTransformation, method: str = "meanfield", *,
-         init: dict | None = None, init_scale: float = 0.1) -> ADVIState:
+def init(
+    model: Model,
+    optimizer: optax.GradientTransformation,
+    method: str = "meanfield",
+    *,
+    init: dict | None = None,
+    init_scale: float = 0.1,
+) -> ADVIState:
     """The starting :class:`ADVIState` (parameters and optimiser state) for :func:`step`."""
     params = init_params(model, method, init=init, init_scale=init_scale)
-    return ADVIState(params=params, opt_state=optimizer.init(params),
-                     step=jnp.zeros((), jnp.int32))
+    return ADVIState(params=params, opt_state=optimizer.init(params), step=jnp.zeros((), jnp.int32))
 
 
-def step(model: Model, key: jax.Array, state: ADVIState,
-         optimizer: optax.GradientTransformation, *,
-         num_elbo_samples: int = 1) -> tuple[ADVIState, ADVIInfo]:
+def step(
+    model: Model,
+    key: jax.Array,
+    state: ADVIState,
+    optimizer: optax.GradientTransformation,
+    *,
+    num_elbo_samples: int = 1,
+) -> tuple[ADVIState, ADVIInfo]:
     """One ADVI step: an optimiser update on ``-ELBO``. Pure; the family is read from the
     parameters in ``state``.
 
@@ -179,8 +191,9 @@ def step(model: Model, key: jax.Array, state: ADVIState,
         >>> bool(abs(state.params.mean[0] - 3.0) < 0.3)
         True
     """
-    return advi_kernel.advi_step(minibatch_logdensity(model), optimizer, key, state,
-                                 num_elbo_samples)
+    return advi_kernel.advi_step(
+        minibatch_logdensity(model), optimizer, key, state, num_elbo_samples
+    )
 
 
 # ----- the approximation ---------------------------------------------------------------
@@ -233,8 +246,7 @@ class Approximation(eqx.Module):
         n = self.num_steps
         idx = jnp.arange(self.elbo_trace.shape[0])
         window = (idx < n) & (idx >= n - 100)
-        return jnp.sum(jnp.where(window, self.elbo_trace, 0.0)) / jnp.maximum(
-            jnp.sum(window), 1)
+        return jnp.sum(jnp.where(window, self.elbo_trace, 0.0)) / jnp.maximum(jnp.sum(window), 1)
 
     def sample_unconstrained(self, key: jax.Array, num_draws: int) -> jax.Array:
         eps = jax.random.normal(key, (num_draws,) + self.mean.shape, self.mean.dtype)
@@ -249,15 +261,21 @@ class Approximation(eqx.Module):
         draws = self.sample(key, num_draws)
         sites = self.model.named_vars
         observed = self.model.observed_data()
-        attrs = {"inference": f"vi.{self.method}", "num_steps": int(self.num_steps),
-                 "converged": bool(self.converged)}
+        attrs = {
+            "inference": f"vi.{self.method}",
+            "num_steps": int(self.num_steps),
+            "converged": bool(self.converged),
+        }
         if self.elbo_trace.shape[0]:
             attrs["elbo"] = float(self.elbo)
         return Posterior(
-            draws={k: np.asarray(v)[None] for k, v in draws.items()}, stats={},
+            draws={k: np.asarray(v)[None] for k, v in draws.items()},
+            stats={},
             dims={k: sites[k].dims for k in draws if k in sites},
             observed={k: np.asarray(v) for k, v in observed.items()},
-            observed_dims={k: sites[k].dims for k in observed}, attrs=attrs)
+            observed_dims={k: sites[k].dims for k in observed},
+            attrs=attrs,
+        )
 
     def to_arviz(self, key: jax.Array | None = None, num_draws: int = 1000):
         """ArviZ ``InferenceData`` of ``num_draws`` draws (one chain)."""
@@ -274,8 +292,7 @@ class _ELBOBar(NamedTuple):
     def hook(self, iteration, value) -> None:
         period = max(1, self.num_steps // 100)
         due = ((iteration + 1) % period == 0) | (iteration + 1 == self.num_steps)
-        jax.lax.cond(due, lambda: jax.debug.callback(_bar_update, iteration, value),
-                     lambda: None)
+        jax.lax.cond(due, lambda: jax.debug.callback(_bar_update, iteration, value), lambda: None)
 
 
 _BAR: dict = {}
@@ -291,11 +308,21 @@ def _bar_update(iteration, value) -> None:
     _BAR["done"] = done
 
 
-def advi(model: Model, key: jax.Array, *, num_steps: int = 10000, method: str = "meanfield",
-         optimizer: optax.GradientTransformation | None = None, num_elbo_samples: int = 1,
-         init: dict | None = None, init_scale: float = 0.1, tol: float = 1e-4,
-         convergence: str | None = "elbo", check_every: int = 100,
-         progress_bar: bool = False) -> Approximation:
+def advi(
+    model: Model,
+    key: jax.Array,
+    *,
+    num_steps: int = 10000,
+    method: str = "meanfield",
+    optimizer: optax.GradientTransformation | None = None,
+    num_elbo_samples: int = 1,
+    init: dict | None = None,
+    init_scale: float = 0.1,
+    tol: float = 1e-4,
+    convergence: str | None = "elbo",
+    check_every: int = 100,
+    progress_bar: bool = False,
+) -> Approximation:
     """Fit a Gaussian in unconstrained space by ADVI.
 
     The reparameterised ELBO (analytic Gaussian entropy) is maximised with ``optimizer``
@@ -346,9 +373,17 @@ def advi(model: Model, key: jax.Array, *, num_steps: int = 10000, method: str = 
     optimizer = optax.adam(1e-2) if optimizer is None else optimizer
     position = model.flatten(init) if init is not None else jnp.zeros((model.num_dims,))
     hook = _ELBOBar(num_steps) if progress_bar else None
-    settings = dict(num_steps=num_steps, method=method, optimizer=optimizer,
-                    num_elbo_samples=num_elbo_samples, init_scale=init_scale, tol=tol,
-                    convergence=convergence, check_every=check_every, progress=hook)
+    settings = dict(
+        num_steps=num_steps,
+        method=method,
+        optimizer=optimizer,
+        num_elbo_samples=num_elbo_samples,
+        init_scale=init_scale,
+        tol=tol,
+        convergence=convergence,
+        check_every=check_every,
+        progress=hook,
+    )
     if not progress_bar:
         return _advi_fit(model, key, position, **settings)
     from tqdm.auto import tqdm
@@ -362,175 +397,46 @@ def advi(model: Model, key: jax.Array, *, num_steps: int = 10000, method: str = 
 
 
 @eqx.filter_jit
-def _advi_fit(model, key, position, *, num_steps, method, optimizer, num_elbo_samples,
-              init_scale, tol, convergence, check_every, progress) -> Approximation:
+def _advi_fit(
+    model,
+    key,
+    position,
+    *,
+    num_steps,
+    method,
+    optimizer,
+    num_elbo_samples,
+    init_scale,
+    tol,
+    convergence,
+    check_every,
+    progress,
+) -> Approximation:
     """The compiled fit (settings static; the model's data and the key traced)."""
-    algo = advi_kernel.advi(minibatch_logdensity(model), optimizer, method=method,
-                            num_elbo_samples=num_elbo_samples, init_scale=init_scale)
-    out = advi_kernel.fit(algo, key, algo.init(position), num_steps=num_steps, tol=tol,
-                          convergence=convergence, check_every=check_every, progress=progress)
+    algo = advi_kernel.advi(
+        minibatch_logdensity(model),
+        optimizer,
+        method=method,
+        num_elbo_samples=num_elbo_samples,
+        init_scale=init_scale,
+    )
+    out = advi_kernel.fit(
+        algo,
+        key,
+        algo.init(position),
+        num_steps=num_steps,
+        tol=tol,
+        convergence=convergence,
+        check_every=check_every,
+        progress=progress,
+    )
     params = out.state.params
-    return Approximation(model=model, mean=params.mean, scale=advi_kernel.scale(params),
-                         elbo_trace=out.elbo_trace, num_steps=out.num_steps,
-                         converged=out.converged, method=method)
-
-
-# ----- MAP and Laplace -----------------------------------------------------------------
-class MAPResult(eqx.Module):
-    """A mode: constrained ``values`` (deterministics included), the unconstrained
-    ``position``, the log density there, steps taken and whether the optimiser converged."""
-
-    values: dict
-    position: jax.Array
-    logdensity: jax.Array
-    num_steps: jax.Array
-    converged: jax.Array
-
-
-def _mode(model: Model, init, optimizer, max_steps, jacobian, gtol):
-    position = model.flatten(init) if init is not None else jnp.zeros((model.num_dims,))
-    return _maximize(model, position, optimizer=optimizer, max_steps=max_steps,
-                     jacobian=jacobian, gtol=gtol)
-
-
-@eqx.filter_jit
-def _maximize(model, position, *, optimizer, max_steps, jacobian, gtol):
-    fn = functools.partial(model.logdensity, jacobian=jacobian)
-    return maximize(fn, position, optimizer=optimizer, max_steps=max_steps, gtol=gtol)
-
-
-def find_map(model: Model, *, init: dict | None = None,
-             optimizer: optax.GradientTransformation | None = None, max_steps: int = 1000,
-             jacobian: bool = False, gtol: float = 1e-6) -> MAPResult:
-    """The maximum a posteriori point, found in unconstrained space.
-
-    With ``jacobian=False`` (default) the log|J| terms are left out, so the result is the
-    mode of the posterior density of the constrained parameters (PyMC's ``find_MAP``).
-
-    Args:
-        model: a bound model.
-        init: constrained starting values (default: centre of unconstrained space).
-        optimizer: optax transformation; None means L-BFGS with line search.
-        max_steps: most optimiser steps.
-        jacobian: include log|J| (the mode in unconstrained space instead).
-        gtol: stop when the largest gradient entry is below this.
-
-    Example:
-        >>> import jax.numpy as jnp, pplx
-        >>> import pplx.distributions as dist
-        >>> @pplx.model
-        ... def m():
-        ...     pplx.sample("s", dist.Gamma(3.0, 2.0))  # mode (3 - 1) / 2 = 1
-        >>> round(float(find_map(m()).values["s"]), 5)
-        1.0
-    """
-    _check_model(model, "find_map")
-    _check_count("max_steps", max_steps)
-    res = _mode(model, init, optimizer, max_steps, jacobian, gtol)
-    return MAPResult(values=model.constrain(res.position), position=res.position,
-                     logdensity=res.logdensity, num_steps=res.num_steps,
-                     converged=res.converged)
-
-
-def laplace(model: Model, *, init: dict | None = None,
-            optimizer: optax.GradientTransformation | None = None, max_steps: int = 1000,
-            gtol: float = 1e-6) -> Approximation:
-    """Laplace approximation: a Gaussian at the mode of the unconstrained log density
-    (log|J| included, so it approximates the posterior of the unconstrained vector), with
-    covariance the inverse negative Hessian there (``model.d2logp``).
-
-    Example:
-        >>> import jax.numpy as jnp, pplx
-        >>> import pplx.distributions as dist
-        >>> @pplx.model
-        ... def m():
-        ...     pplx.sample("x", dist.Normal(1.0, 2.0))
-        >>> approx = laplace(m())
-        >>> approx.mean.round(4).tolist(), approx.std.round(4).tolist()
-        ([1.0], [2.0])
-    """
-    _check_model(model, "laplace")
-    _check_count("max_steps", max_steps)
-    res = _mode(model, init, optimizer, max_steps, True, gtol)
-    chol = _laplace_scale(model, res.position)
-    return Approximation(model=model, mean=res.position, scale=chol,
-                         elbo_trace=jnp.zeros((0,), res.position.dtype),
-                         num_steps=res.num_steps, converged=res.converged, method="laplace")
-
-
-@eqx.filter_jit
-def _laplace_scale(model: Model, position: jax.Array) -> jax.Array:
-    cov = jnp.linalg.inv(-model.d2logp(position, jacobian=True))
-    return jnp.linalg.cholesky(0.5 * (cov + cov.T))  # NaN where the mode is not a maximum
-
-
-# ----- Pathfinder and NUTS initialisation ----------------------------------------------
-def pathfinder(model: Model, key: jax.Array, *, num_draws: int = 1000,
-               init: dict | None = None, maxiter: int = 30,
-               num_elbo_samples: int = 20) -> dict[str, jax.Array]:
-    """Single-path Pathfinder; ``num_draws`` constrained draws (deterministics included).
-
-    Example:
-        >>> import jax, pplx
-        >>> import pplx.distributions as dist
-        >>> @pplx.model
-        ... def m():
-        ...     pplx.sample("x", dist.Normal(1.0, 1.0))
-        >>> pathfinder(m(), jax.random.key(0), num_draws=8)["x"].shape
-        (8,)
-    """
-    _check_model(model, "pathfinder")
-    _check_count("num_draws", num_draws)
-    position = model.flatten(init) if init is not None else jnp.zeros((model.num_dims,))
-    return _pathfinder_draws(model, key, position, num_draws=num_draws, maxiter=maxiter,
-                             num_elbo_samples=num_elbo_samples)
-
-
-@eqx.filter_jit
-def _pathfinder_draws(model, key, position, *, num_draws, maxiter, num_elbo_samples):
-    res = _pathfinder(key, model.logdensity, position, num_draws=num_draws,
-                      num_elbo_samples=num_elbo_samples, maxiter=maxiter)
-    return jax.vmap(model.constrain)(res.draws)
-
-
-def nuts_init(model: Model, key: jax.Array, *, method: str = "advi", num_chains: int = 4,
-              num_steps: int = 2000, maxiter: int = 30) -> jax.Array:
-    """``(num_chains, d)`` unconstrained starting points for ``pplx.infer.nuts_run``.
-
-    ``method="advi"`` draws the chains' starts from a mean-field ADVI fit (``num_steps``
-    steps); ``"pathfinder"`` runs one Pathfinder path per chain from its own random start
-    (uniform in (-2, 2)) and takes one draw of each. A draw whose log density is not finite
-    is replaced by the approximation's centre. Pure.
-
-    Example:
-        >>> import jax, pplx
-        >>> import pplx.distributions as dist
-        >>> @pplx.model
-        ... def m():
-        ...     pplx.sample("x", dist.Normal(1.0, 1.0))
-        >>> nuts_init(m(), jax.random.key(0), num_chains=3, num_steps=200).shape
-        (3, 1)
-    """
-    _check_model(model, "nuts_init")
-    _check_count("num_chains", num_chains)
-    if method not in ("advi", "pathfinder"):
-        raise ValueError(f"method must be 'advi' or 'pathfinder', got {method!r}.")
-    return _nuts_init(model, key, method=method, num_chains=num_chains, num_steps=num_steps,
-                      maxiter=maxiter)
-
-
-@eqx.filter_jit
-def _nuts_init(model, key, *, method, num_chains, num_steps, maxiter):
-    fit_key, draw_key = jax.random.split(key)
-    if method == "advi":
-        approx = advi(model, fit_key, num_steps=num_steps, convergence=None)
-        draws, centres = approx.sample_unconstrained(draw_key, num_chains), approx.mean
-    elif method == "pathfinder":
-        keys = jax.random.split(fit_key, num_chains)
-        starts, _ = jax.vmap(lambda k: find_initial_position(
-            model.logdensity, k, model.num_dims))(jax.random.split(draw_key, num_chains))
-        res = jax.vmap(lambda k, z: _pathfinder(k, model.logdensity, z, num_draws=1,
-                                                maxiter=maxiter))(keys, starts)
-        draws, centres = res.draws[:, 0], res.mean
-    ok = jax.vmap(lambda z: jnp.isfinite(model.logdensity(z)))(draws)
-    return jnp.where(ok[:, None], draws, jnp.broadcast_to(jnp.atleast_2d(centres), draws.shape))
+    return Approximation(
+        model=model,
+        mean=params.mean,
+        scale=advi_kernel.scale(params),
+        elbo_trace=out.elbo_trace,
+        num_steps=out.num_steps,
+        converged=out.converged,
+        method=method,
+    )

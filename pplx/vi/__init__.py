@@ -1,0 +1,40 @@
+"""Variational inference and optimisation on bound models: the user entry points.
+
+- :func:`advi`: mean-field or full-rank Gaussian ADVI in unconstrained space, returning an
+  :class:`Approximation` (an ``eqx.Module``); minibatches through
+  ``pplx.plate(..., subsample_size=B)``.
+- :func:`init`, :func:`step`, :func:`elbo`, :func:`init_params`: the pure pieces, for a
+  pplx ELBO inside a user's own jitted training step.
+- :func:`find_map`, :func:`laplace`, :func:`pathfinder`, :func:`nuts_init`.
+
+Everything here except the progress bar is pure: jit- and vmap-able (e.g. over seeds).
+"""
+
+from pplx.kernels.advi import ADVIInfo, ADVIState
+from pplx.vi.advi import (
+    Approximation,
+    advi,
+    elbo,
+    init,
+    init_params,
+    minibatch_logdensity,
+    step,
+)
+from pplx.vi.mode import MAPResult, find_map, laplace, nuts_init, pathfinder
+
+__all__ = [
+    "ADVIInfo",
+    "ADVIState",
+    "Approximation",
+    "MAPResult",
+    "advi",
+    "elbo",
+    "find_map",
+    "init",
+    "init_params",
+    "laplace",
+    "minibatch_logdensity",
+    "nuts_init",
+    "pathfinder",
+    "step",
+]
