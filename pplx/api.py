@@ -10,13 +10,13 @@ from __future__ import annotations
 import warnings
 from typing import Any, NamedTuple
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from pplx import progress as progress_lib
 from pplx.errors import ConvergenceWarning
+from pplx.jit import filter_jit
 from pplx.model import Model
 from pplx.model.initialize import find_initial_position
 from pplx.results import Posterior
@@ -210,7 +210,7 @@ def _check_run_options(thinning, chain_method, state, num_warmup) -> None:
         raise ValueError("continuing a state needs num_warmup=0: its chains are already adapted.")
 
 
-_nuts_compiled = eqx.filter_jit(nuts_run)
+_nuts_compiled = filter_jit(nuts_run)
 
 
 def _user_init(model: Model, init, key, num_chains: int) -> jax.Array | None:

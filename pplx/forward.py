@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import equinox as eqx
 import jax
 import numpy as np
 
+from pplx.jit import filter_jit
 from pplx.model import Model
 from pplx.model.predictive import predictive_draws
 
-_draws_compiled = eqx.filter_jit(predictive_draws)
+_draws_compiled = filter_jit(predictive_draws)
 
 
 def _check_model(model) -> None:

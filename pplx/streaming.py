@@ -10,18 +10,18 @@ are identical to those of :func:`pplx.infer.nuts_run` with the same key.
 
 from __future__ import annotations
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from pplx import progress as progress_lib
 from pplx.api import NUTSResult, finish, initial_positions
+from pplx.jit import filter_jit
 from pplx.model import Model
 from pplx.run import RunOutput, advance, final_state, init_carry, schedule, segment_plan
 
 
-@eqx.filter_jit
+@filter_jit
 def _start(
     model: Model, key, init_positions, state, *, num_chains, num_warmup, dense_mass, max_tree_depth
 ):
@@ -38,7 +38,7 @@ def _start(
     return carry, positions, ok
 
 
-@eqx.filter_jit
+@filter_jit
 def _segment(model: Model, key, carry, steps, *, buffer_size, target_accept, max_tree_depth):
     _, run_key = jax.random.split(key)
     return advance(
@@ -52,7 +52,7 @@ def _segment(model: Model, key, carry, steps, *, buffer_size, target_accept, max
     )
 
 
-@eqx.filter_jit
+@filter_jit
 def _finish(model: Model, out: RunOutput, init_positions, init_ok, log_likelihood):
     return finish(model, out, init_positions, init_ok, log_likelihood)
 

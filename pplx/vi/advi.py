@@ -14,6 +14,7 @@ import numpy as np
 import optax
 
 from pplx.core.handlers import seed
+from pplx.jit import filter_jit
 from pplx.kernels import advi as advi_kernel
 from pplx.kernels.advi import ADVIInfo, ADVIState, FullRankParams, MeanFieldParams
 from pplx.model import Model
@@ -396,7 +397,7 @@ def advi(
         _BAR.clear()
 
 
-@eqx.filter_jit
+@filter_jit
 def _advi_fit(
     model,
     key,

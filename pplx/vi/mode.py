@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from pplx.jit import filter_jit
 from pplx.kernels.optimize import maximize
 from pplx.kernels.pathfinder import pathfinder as _pathfinder
 from pplx.model import Model
@@ -36,7 +37,7 @@ def _mode(model: Model, init, optimizer, max_steps, jacobian, gtol):
     )
 
 
-@eqx.filter_jit
+@filter_jit
 def _maximize(model, position, *, optimizer, max_steps, jacobian, gtol):
     fn = functools.partial(model.logdensity, jacobian=jacobian)
     return maximize(fn, position, optimizer=optimizer, max_steps=max_steps, gtol=gtol)
@@ -122,7 +123,7 @@ def laplace(
     )
 
 
-@eqx.filter_jit
+@filter_jit
 def _laplace_scale(model: Model, position: jax.Array) -> jax.Array:
     cov = jnp.linalg.inv(-model.d2logp(position, jacobian=True))
     return jnp.linalg.cholesky(0.5 * (cov + cov.T))  # NaN where the mode is not a maximum
@@ -162,7 +163,7 @@ def pathfinder(
     )
 
 
-@eqx.filter_jit
+@filter_jit
 def _pathfinder_draws(model, key, position, *, num_draws, maxiter, num_elbo_samples):
     res = _pathfinder(
         key,
@@ -209,7 +210,7 @@ def nuts_init(
     )
 
 
-@eqx.filter_jit
+@filter_jit
 def _nuts_init(model, key, *, method, num_chains, num_steps, maxiter):
     fit_key, draw_key = jax.random.split(key)
     if method == "advi":

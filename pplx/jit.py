@@ -1,0 +1,56 @@
+"""pplx's jit: array leaves traced, everything else static (as ``eqx.filter_jit``), with
+compiler options chosen for the backend.
+
+On CPU, XLA's default LLVM optimisation level costs compile time that sampling does not
+win back: measured on the eight-schools NUTS program (4 chains, 1000 + 1000 draws,
+float64, CPU seconds), level 1 compiled in 6.1 s against 7.9 s at the default level,
+with the same draws and the same sampling time (level 0 compiled in 4.4 s but sampled
+ten times slower). pplx compiles at level 1 on CPU; ``PPLX_XLA_OPT_LEVEL`` overrides it
+(an integer, or ``default`` for XLA's own).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+
+import equinox as eqx
+import jax
+
+
+def compiler_options() -> dict:
+    """XLA options for programs compiled on the current default backend."""
+    level = os.environ.get("PPLX_XLA_OPT_LEVEL", "1")
+    if jax.default_backend() != "cpu" or level == "default":
+        return {}
+    return {"xla_backend_optimization_level": int(level)}
+
+
+def filter_jit(fun: Callable) -> Callable:
+    """Compile ``fun``: JAX and NumPy arrays in its arguments are traced, all else static.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> f = filter_jit(lambda x, n: x * n)
+        >>> f(jnp.ones(2), 3).tolist()
+        [3.0, 3.0]
+    """
+    compiled: dict = {}
+
+    def run(dynamic, static):
+        static_leaves, static_def = static
+        args, kwargs = eqx.combine(dynamic, jax.tree.unflatten(static_def, static_leaves))
+        return fun(*args, **kwargs)
+
+    @functools.wraps(fun)
+    def wrapper(*args, **kwargs):
+        dynamic, static = eqx.partition((args, kwargs), eqx.is_array)
+        leaves, treedef = jax.tree.flatten(static)
+        options = compiler_options()
+        key = tuple(sorted(options.items()))
+        if key not in compiled:
+            compiled[key] = jax.jit(run, static_argnums=1, compiler_options=options)
+        return compiled[key](dynamic, (tuple(leaves), treedef))
+
+    return wrapper
