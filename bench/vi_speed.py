@@ -46,8 +46,13 @@ def bench_pplx(X, y, steps):
 
     m = logistic(X, y)
     opt = optax.adam(1e-2)
-    return timed(lambda: pplx.vi.advi(m, jax.random.key(0), num_steps=steps, optimizer=opt,
-                                      convergence=None).mean)
+    return timed(
+        lambda: (
+            pplx.vi.advi(
+                m, jax.random.key(0), num_steps=steps, optimizer=opt, convergence=None
+            ).mean
+        )
+    )
 
 
 def bench_numpyro(X, y, steps):
@@ -73,10 +78,14 @@ def main():
     parser.add_argument("--steps", type=int, default=5000)
     args = parser.parse_args()
     X, y = data(args.n, args.d)
-    rows = {"pplx ADVI (meanfield)": bench_pplx(X, y, args.steps),
-            "NumPyro SVI (AutoNormal)": bench_numpyro(X, y, args.steps)}
-    print(f"logistic regression n={args.n} d={args.d}, {args.steps} steps, Adam 1e-2, "
-          f"{jax.devices()[0].platform}")
+    rows = {
+        "pplx ADVI (meanfield)": bench_pplx(X, y, args.steps),
+        "NumPyro SVI (AutoNormal)": bench_numpyro(X, y, args.steps),
+    }
+    print(
+        f"logistic regression n={args.n} d={args.d}, {args.steps} steps, Adam 1e-2, "
+        f"{jax.devices()[0].platform}"
+    )
     print(f"{'':26s} {'first call s':>13s} {'second call s':>14s} {'steps/s':>10s}")
     for name, (first, second) in rows.items():
         print(f"{name:26s} {first:13.2f} {second:14.2f} {args.steps / second:10.0f}")

@@ -68,13 +68,20 @@ def main(num_steps: int = 1500):
 
     net, q = params
     model = last_layer(jax.vmap(net)(x), y)
-    approx = pplx.vi.Approximation(model=model, mean=q.mean, scale=jnp.exp(q.log_std),
-                                   elbo_trace=jnp.zeros((0,)), num_steps=jnp.array(num_steps),
-                                   converged=jnp.array(False))
+    approx = pplx.vi.Approximation(
+        model=model,
+        mean=q.mean,
+        scale=jnp.exp(q.log_std),
+        elbo_trace=jnp.zeros((0,)),
+        num_steps=jnp.array(num_steps),
+        converged=jnp.array(False),
+    )
     draws = approx.sample(draw_key, 500)
     sigma = draws["sigma"]
-    print(f"posterior noise scale: {float(sigma.mean()):.3f} +- {float(sigma.std()):.3f} "
-          "(simulated: 0.1)")
+    print(
+        f"posterior noise scale: {float(sigma.mean()):.3f} +- {float(sigma.std()):.3f} "
+        "(simulated: 0.1)"
+    )
     mean_fit = jax.vmap(net)(x) @ draws["w"].mean(0)
     rmse = float(jnp.sqrt(jnp.mean((mean_fit - y) ** 2)))
     print(f"training RMSE of the predictive mean: {rmse:.3f}")

@@ -27,7 +27,6 @@ from pplx.distributions.bijectors import (
     Softplus,
     StickBreaking,
     UpperBound,
-    ZeroSumBijector,
 )
 from pplx.distributions.combinators import Censored, Mixture, Truncated
 from pplx.distributions.continuous import (
@@ -37,10 +36,8 @@ from pplx.distributions.continuous import (
     Gamma,
     HalfCauchy,
     HalfNormal,
-    LogNormal,
     Normal,
     StudentT,
-    Uniform,
 )
 from pplx.distributions.continuous_extra import (
     AsymmetricLaplace,
@@ -54,6 +51,7 @@ from pplx.distributions.continuous_extra import (
     TruncatedNormal,
 )
 from pplx.distributions.continuous_misc import Rice, Triangular, VonMises, Wald
+from pplx.distributions.continuous_more import LogNormal, Uniform
 from pplx.distributions.discrete import Bernoulli, Binomial, Categorical, Poisson
 from pplx.distributions.discrete_extra import (
     BetaBinomial,
@@ -90,6 +88,7 @@ from pplx.distributions.positive import (
     Pareto,
     Weibull,
 )
+from pplx.distributions.zero_sum import ZeroSumBijector
 
 __all__ = [
     "constraints",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pplx.distributions import bijectors as b
 from pplx.distributions import constraints as c
+from pplx.distributions.zero_sum import ZeroSumBijector
 
 __all__ = ["biject_to"]
 
@@ -41,7 +42,7 @@ _RULES = {
     c.LowerCholesky: lambda con: b.LowerCholeskyBijector(),
     c.CorrCholesky: lambda con: b.CorrCholeskyBijector(),
     c.PositiveDefinite: lambda con: b.Chain([b.LowerCholeskyBijector(), b.CholeskyOuter()]),
-    c.ZeroSum: lambda con: b.ZeroSumBijector(con.event_dim),
+    c.ZeroSum: lambda con: ZeroSumBijector(con.event_dim),
     c.CorrMatrix: lambda con: b.Chain([b.CorrCholeskyBijector(), b.CholeskyOuter(corr=True)]),
 }
 

@@ -58,8 +58,9 @@ class ADVIInfo(NamedTuple):
 
 
 # ----- the Gaussian family -------------------------------------------------------------
-def init_params(position: jax.Array, method: str = "meanfield",
-                init_scale: float = 0.1) -> MeanFieldParams | FullRankParams:
+def init_params(
+    position: jax.Array, method: str = "meanfield", init_scale: float = 0.1
+) -> MeanFieldParams | FullRankParams:
     """Parameters of a Gaussian centred at ``position`` with standard deviation ``init_scale``.
 
     Example:
@@ -107,8 +108,7 @@ def transform(params: MeanFieldParams | FullRankParams, eps: jax.Array) -> jax.A
     return mean + eps @ scale_tril(params).T
 
 
-def sample(key: jax.Array, params: MeanFieldParams | FullRankParams,
-           num_draws: int) -> jax.Array:
+def sample(key: jax.Array, params: MeanFieldParams | FullRankParams, num_draws: int) -> jax.Array:
     """``(num_draws, d)`` draws of the Gaussian."""
     eps = jax.random.normal(key, (num_draws,) + params.mean.shape, params.mean.dtype)
     return transform(params, eps)
@@ -127,10 +127,15 @@ def elbo(logdensity_fn: Callable, params, key: jax.Array, num_samples: int = 1) 
     return jnp.mean(logps) + entropy(params)
 
 
-def advi_step(logdensity_fn: Callable, optimizer: optax.GradientTransformation,
-              key: jax.Array, state: ADVIState,
-              num_elbo_samples: int = 1) -> tuple[ADVIState, ADVIInfo]:
+def advi_step(
+    logdensity_fn: Callable,
+    optimizer: optax.GradientTransformation,
+    key: jax.Array,
+    state: ADVIState,
+    num_elbo_samples: int = 1,
+) -> tuple[ADVIState, ADVIInfo]:
     """One optimiser step on ``-ELBO``; the family is read from the parameters' type."""
+
     def loss(params):
         return -elbo(logdensity_fn, params, key, num_elbo_samples)
 
@@ -145,9 +150,14 @@ def _flat_norm(tree) -> jax.Array:
     return jnp.sqrt(sum(jnp.sum(x**2) for x in jax.tree.leaves(tree)))
 
 
-def advi(logdensity_fn: Callable, optimizer: optax.GradientTransformation, *,
-         method: str = "meanfield", num_elbo_samples: int = 1,
-         init_scale: float = 0.1) -> Algorithm:
+def advi(
+    logdensity_fn: Callable,
+    optimizer: optax.GradientTransformation,
+    *,
+    method: str = "meanfield",
+    num_elbo_samples: int = 1,
+    init_scale: float = 0.1,
+) -> Algorithm:
     """ADVI as an :class:`Algorithm`: ``init(position)`` and ``step(key, state)``.
 
     Args:
@@ -171,8 +181,9 @@ def advi(logdensity_fn: Callable, optimizer: optax.GradientTransformation, *,
 
     def init(position: jax.Array) -> ADVIState:
         params = init_params(position, method, init_scale)
-        return ADVIState(params=params, opt_state=optimizer.init(params),
-                         step=jnp.zeros((), jnp.int32))
+        return ADVIState(
+            params=params, opt_state=optimizer.init(params), step=jnp.zeros((), jnp.int32)
+        )
 
     def step(key: jax.Array, state: ADVIState) -> tuple[ADVIState, ADVIInfo]:
         return advi_step(logdensity_fn, optimizer, key, state, num_elbo_samples)
@@ -209,9 +220,17 @@ def _relative_change(new: jax.Array, old: jax.Array) -> jax.Array:
     return jnp.linalg.norm(new - old) / jnp.maximum(jnp.linalg.norm(old), 1e-12)
 
 
-def fit(algo: Algorithm, key: jax.Array, state: ADVIState, *, num_steps: int,
-        tol: float = 1e-3, convergence: str | None = "elbo", check_every: int = 100,
-        progress: Any = None) -> FitOutput:
+def fit(
+    algo: Algorithm,
+    key: jax.Array,
+    state: ADVIState,
+    *,
+    num_steps: int,
+    tol: float = 1e-3,
+    convergence: str | None = "elbo",
+    check_every: int = 100,
+    progress: Any = None,
+) -> FitOutput:
     """Run ``algo.step`` at most ``num_steps`` times inside ``lax.while_loop``.
 
     Every ``check_every`` steps the means over the last window are compared with those
@@ -226,11 +245,16 @@ def fit(algo: Algorithm, key: jax.Array, state: ADVIState, *, num_steps: int,
         raise ValueError(f"convergence must be 'elbo', 'params' or None, got {convergence!r}.")
     flat0 = _flat(state.params)
     dtype = flat0.dtype
-    init = _Carry(i=jnp.zeros((), jnp.int32), state=state,
-                  trace=jnp.full((num_steps,), jnp.nan, dtype),
-                  window_params=jnp.zeros_like(flat0), last_params=jnp.full_like(flat0, jnp.inf),
-                  window_elbo=jnp.zeros((), dtype), last_elbo=jnp.full((), jnp.inf, dtype),
-                  converged=jnp.zeros((), bool))
+    init = _Carry(
+        i=jnp.zeros((), jnp.int32),
+        state=state,
+        trace=jnp.full((num_steps,), jnp.nan, dtype),
+        window_params=jnp.zeros_like(flat0),
+        last_params=jnp.full_like(flat0, jnp.inf),
+        window_elbo=jnp.zeros((), dtype),
+        last_elbo=jnp.full((), jnp.inf, dtype),
+        converged=jnp.zeros((), bool),
+    )
 
     def cond(c: _Carry):
         return (c.i < num_steps) & ~c.converged
@@ -251,13 +275,17 @@ def fit(algo: Algorithm, key: jax.Array, state: ADVIState, *, num_steps: int,
         if progress is not None:
             progress.hook(c.i, info.elbo)
         return _Carry(
-            i=c.i + 1, state=new_state, trace=c.trace.at[c.i].set(info.elbo),
+            i=c.i + 1,
+            state=new_state,
+            trace=c.trace.at[c.i].set(info.elbo),
             window_params=jnp.where(ends, 0.0, window_params),
             last_params=jnp.where(ends, mean_params, c.last_params),
             window_elbo=jnp.where(ends, 0.0, window_elbo),
             last_elbo=jnp.where(ends, mean_elbo, c.last_elbo),
-            converged=ends & done)
+            converged=ends & done,
+        )
 
     out = jax.lax.while_loop(cond, body, init)
-    return FitOutput(state=out.state, elbo_trace=out.trace, num_steps=out.i,
-                     converged=out.converged)
+    return FitOutput(
+        state=out.state, elbo_trace=out.trace, num_steps=out.i, converged=out.converged
+    )

@@ -51,8 +51,7 @@ def _transition(logdensity_fn: Callable, divergence_threshold: float) -> Callabl
         leapfrog = velocity_verlet(logdensity_fn, metric.velocity)
         key_momentum, key_accept = jax.random.split(key)
         momentum = metric.sample_momentum(key_momentum, state.position)
-        start = IntegratorState(state.position, momentum, state.logdensity,
-                                state.logdensity_grad)
+        start = IntegratorState(state.position, momentum, state.logdensity, state.logdensity_grad)
         step_size = jnp.asarray(step_size, state.position.dtype)
         end = jax.lax.fori_loop(0, num_steps, lambda _, s: leapfrog(s, step_size), start)
         energy0 = -start.logdensity + metric.kinetic_energy(start.momentum)
@@ -61,19 +60,30 @@ def _transition(logdensity_fn: Callable, divergence_threshold: float) -> Callabl
         delta = energy1 - energy0
         log_uniform = jnp.log(jax.random.uniform(key_accept, (), energy0.dtype))
         accept = log_uniform < -delta
-        new = HMCState(*(jnp.where(accept, a, b) for a, b in zip(
-            (end.position, end.logdensity, end.logdensity_grad), state, strict=True)))
+        new = HMCState(
+            *(
+                jnp.where(accept, a, b)
+                for a, b in zip(
+                    (end.position, end.logdensity, end.logdensity_grad), state, strict=True
+                )
+            )
+        )
         return new, HMCInfo(
-            lp=new.logdensity, diverging=delta > divergence_threshold,
+            lp=new.logdensity,
+            diverging=delta > divergence_threshold,
             acceptance_rate=jnp.exp(jnp.minimum(-delta, 0.0)),
             energy=jnp.where(accept, energy1, energy0),
-            n_steps=jnp.asarray(num_steps, jnp.int32))
+            n_steps=jnp.asarray(num_steps, jnp.int32),
+        )
 
     return transition
 
 
-def hmc(logdensity_fn: Callable[[jax.Array], jax.Array], num_integration_steps: int,
-        divergence_threshold: float = 1000.0) -> Algorithm:
+def hmc(
+    logdensity_fn: Callable[[jax.Array], jax.Array],
+    num_integration_steps: int,
+    divergence_threshold: float = 1000.0,
+) -> Algorithm:
     """HMC with a static path: ``num_integration_steps`` leapfrog steps per transition.
 
     Args:
@@ -100,8 +110,12 @@ def hmc(logdensity_fn: Callable[[jax.Array], jax.Array], num_integration_steps: 
     return Algorithm(_init(logdensity_fn), step)
 
 
-def jittered_hmc(logdensity_fn: Callable[[jax.Array], jax.Array], num_integration_steps: int,
-                 jitter: float = 0.5, divergence_threshold: float = 1000.0) -> Algorithm:
+def jittered_hmc(
+    logdensity_fn: Callable[[jax.Array], jax.Array],
+    num_integration_steps: int,
+    jitter: float = 0.5,
+    divergence_threshold: float = 1000.0,
+) -> Algorithm:
     """HMC whose path length is drawn afresh each transition.
 
     The number of leapfrog steps is uniform on the integers of

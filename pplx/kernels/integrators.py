@@ -21,8 +21,9 @@ class IntegratorState(NamedTuple):
     logdensity_grad: jax.Array
 
 
-def velocity_verlet(logdensity_fn: Callable[[jax.Array], jax.Array],
-                    velocity_fn: Callable[[jax.Array], jax.Array]) -> Callable:
+def velocity_verlet(
+    logdensity_fn: Callable[[jax.Array], jax.Array], velocity_fn: Callable[[jax.Array], jax.Array]
+) -> Callable:
     """Build the velocity Verlet (leapfrog) step for ``logdensity_fn``.
 
     Args:

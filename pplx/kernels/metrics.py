@@ -66,8 +66,9 @@ def _diagonal(inverse_mass_matrix: jax.Array) -> Metric:
     def kinetic_energy(momentum):
         return 0.5 * jnp.dot(momentum, velocity(momentum))
 
-    return Metric(_sampler(momentum_from_normal), momentum_from_normal, kinetic_energy,
-                  velocity, is_turning)
+    return Metric(
+        _sampler(momentum_from_normal), momentum_from_normal, kinetic_energy, velocity, is_turning
+    )
 
 
 def _sampler(momentum_from_normal: Callable) -> Callable:
@@ -92,8 +93,9 @@ def _dense(inverse_mass_matrix: jax.Array) -> Metric:
     def kinetic_energy(momentum):
         return 0.5 * jnp.dot(momentum, velocity(momentum))
 
-    return Metric(_sampler(momentum_from_normal), momentum_from_normal, kinetic_energy,
-                  velocity, is_turning)
+    return Metric(
+        _sampler(momentum_from_normal), momentum_from_normal, kinetic_energy, velocity, is_turning
+    )
 
 
 def gaussian_euclidean(inverse_mass_matrix: jax.Array) -> Metric:
@@ -123,4 +125,5 @@ def gaussian_euclidean(inverse_mass_matrix: jax.Array) -> Metric:
         return _dense(inverse_mass_matrix)
     raise ValueError(
         f"The inverse mass matrix must be f[d] (diagonal) or f[d, d] (dense); got shape "
-        f"{inverse_mass_matrix.shape}.")
+        f"{inverse_mass_matrix.shape}."
+    )

@@ -42,8 +42,11 @@ class NUTSInfo(NamedTuple):
     tree_depth: jax.Array
 
 
-def nuts(logdensity_fn: Callable[[jax.Array], jax.Array], max_tree_depth: int = 10,
-         divergence_threshold: float = 1000.0) -> Algorithm:
+def nuts(
+    logdensity_fn: Callable[[jax.Array], jax.Array],
+    max_tree_depth: int = 10,
+    divergence_threshold: float = 1000.0,
+) -> Algorithm:
     """Build NUTS for ``logdensity_fn``.
 
     Args:
@@ -70,8 +73,14 @@ def nuts(logdensity_fn: Callable[[jax.Array], jax.Array], max_tree_depth: int = 
         return NUTSState(position, value, grad)
 
     def step(key, state: NUTSState, step_size, inverse_mass_matrix):
-        new, info = kernel(key, state.position, state.logdensity, state.logdensity_grad,
-                           step_size, inverse_mass_matrix)
+        new, info = kernel(
+            key,
+            state.position,
+            state.logdensity,
+            state.logdensity_grad,
+            step_size,
+            inverse_mass_matrix,
+        )
         return NUTSState(new.position, new.logdensity, new.logdensity_grad), NUTSInfo(
             lp=new.logdensity,
             diverging=info.diverging,

@@ -43,9 +43,15 @@ class _Carry(NamedTuple):
     converged: jax.Array
 
 
-def maximize(logdensity_fn: Callable, position: jax.Array, *,
-             optimizer: optax.GradientTransformation | None = None, max_steps: int = 1000,
-             gtol: float = 1e-6, ftol: float = 1e-12) -> OptimizeResult:
+def maximize(
+    logdensity_fn: Callable,
+    position: jax.Array,
+    *,
+    optimizer: optax.GradientTransformation | None = None,
+    max_steps: int = 1000,
+    gtol: float = 1e-6,
+    ftol: float = 1e-12,
+) -> OptimizeResult:
     """Find a mode of ``logdensity_fn`` starting from ``position``.
 
     Args:
@@ -66,8 +72,15 @@ def maximize(logdensity_fn: Callable, position: jax.Array, *,
     """
     is_lbfgs = optimizer is None
     # backtracking (Armijo) line search: far cheaper to compile than the zoom search
-    opt = optax.lbfgs(linesearch=optax.scale_by_backtracking_linesearch(
-        max_backtracking_steps=30, store_grad=True)) if is_lbfgs else optimizer
+    opt = (
+        optax.lbfgs(
+            linesearch=optax.scale_by_backtracking_linesearch(
+                max_backtracking_steps=30, store_grad=True
+            )
+        )
+        if is_lbfgs
+        else optimizer
+    )
 
     def neg(z):
         return -logdensity_fn(z)
@@ -80,8 +93,9 @@ def maximize(logdensity_fn: Callable, position: jax.Array, *,
     def body(c: _Carry) -> _Carry:
         if is_lbfgs:
             value, grad = value_and_grad(c.position, state=c.opt_state)
-            updates, opt_state = opt.update(grad, c.opt_state, c.position, value=value,
-                                            grad=grad, value_fn=neg)
+            updates, opt_state = opt.update(
+                grad, c.opt_state, c.position, value=value, grad=grad, value_fn=neg
+            )
         else:
             value, grad = value_and_grad(c.position)
             updates, opt_state = opt.update(grad, c.opt_state, c.position)
@@ -99,11 +113,22 @@ def maximize(logdensity_fn: Callable, position: jax.Array, *,
 
     position = jnp.asarray(position)
     value, grad = jax.value_and_grad(neg)(position)
-    init = _Carry(jnp.zeros((), jnp.int32), position, opt.init(position), value, grad,
-                  jnp.max(jnp.abs(grad)) < gtol)
+    init = _Carry(
+        jnp.zeros((), jnp.int32),
+        position,
+        opt.init(position),
+        value,
+        grad,
+        jnp.max(jnp.abs(grad)) < gtol,
+    )
     out = jax.lax.while_loop(cond, body, init)
     if not is_lbfgs:
         value, grad = jax.value_and_grad(neg)(out.position)
         out = out._replace(value=value, grad=grad)
-    return OptimizeResult(position=out.position, logdensity=-out.value, grad=-out.grad,
-                          num_steps=out.i, converged=out.converged)
+    return OptimizeResult(
+        position=out.position,
+        logdensity=-out.value,
+        grad=-out.grad,
+        num_steps=out.i,
+        converged=out.converged,
+    )

@@ -43,11 +43,15 @@ class PathfinderResult(NamedTuple):
 def lbfgs_path(logdensity_fn: Callable, position: jax.Array, maxiter: int):
     """``maxiter`` L-BFGS steps on ``-logdensity``: iterates ``(maxiter + 1, d)`` and the
     log-density gradients there."""
+
     def neg(z):
         return -logdensity_fn(z)
 
-    opt = optax.lbfgs(linesearch=optax.scale_by_backtracking_linesearch(
-        max_backtracking_steps=30, store_grad=True))
+    opt = optax.lbfgs(
+        linesearch=optax.scale_by_backtracking_linesearch(
+            max_backtracking_steps=30, store_grad=True
+        )
+    )
     value_and_grad = optax.value_and_grad_from_state(neg)
 
     def body(carry, _):
@@ -98,9 +102,16 @@ def _gaussian_elbo(key, logdensity_fn, mean, cov, num_samples):
     return jnp.where(jnp.isfinite(value), value, -jnp.inf)
 
 
-def pathfinder(key: jax.Array, logdensity_fn: Callable, position: jax.Array, *,
-               num_draws: int = 1, num_elbo_samples: int = 20, maxiter: int = 30,
-               history: int = 6) -> PathfinderResult:
+def pathfinder(
+    key: jax.Array,
+    logdensity_fn: Callable,
+    position: jax.Array,
+    *,
+    num_draws: int = 1,
+    num_elbo_samples: int = 20,
+    maxiter: int = 30,
+    history: int = 6,
+) -> PathfinderResult:
     """Single-path Pathfinder from ``position``; ``num_draws`` draws of its best Gaussian.
 
     Args:
@@ -137,5 +148,6 @@ def pathfinder(key: jax.Array, logdensity_fn: Callable, position: jax.Array, *,
     mean, cov = means[best], covs[best]
     eps = jax.random.normal(draw_key, (num_draws,) + mean.shape, mean.dtype)
     draws = mean[None] + eps @ jnp.linalg.cholesky(cov).T
-    return PathfinderResult(draws=draws, position=path[best + 1], mean=mean, cov=cov,
-                            elbo=elbos[best])
+    return PathfinderResult(
+        draws=draws, position=path[best + 1], mean=mean, cov=cov, elbo=elbos[best]
+    )

@@ -110,8 +110,16 @@ def _select(pred, on_true, on_false):
     return jax.tree.map(lambda a, b: jnp.where(pred, a, b), on_true, on_false)
 
 
-def join_checks(left_far_velocity, left_rho, left_near_momentum, left_near_velocity,
-                right_near_momentum, right_near_velocity, right_rho, right_far_velocity):
+def join_checks(
+    left_far_velocity,
+    left_rho,
+    left_near_momentum,
+    left_near_velocity,
+    right_near_momentum,
+    right_near_velocity,
+    right_rho,
+    right_far_velocity,
+):
     """The U-turn checks of two adjacent trajectories joined, as Stan does since 2.26.
 
     Stan checks the joined trajectory as a whole, and each half extended by the first
@@ -125,8 +133,9 @@ def join_checks(left_far_velocity, left_rho, left_near_momentum, left_near_veloc
     """
     velocity_left = jnp.stack([left_far_velocity, left_far_velocity, left_near_velocity])
     velocity_right = jnp.stack([right_far_velocity, right_near_velocity, right_far_velocity])
-    rho = jnp.stack([left_rho + right_rho, left_rho + right_near_momentum,
-                     left_near_momentum + right_rho])
+    rho = jnp.stack(
+        [left_rho + right_rho, left_rho + right_near_momentum, left_near_momentum + right_rho]
+    )
     return velocity_left, velocity_right, rho
 
 
@@ -140,8 +149,9 @@ def _popcount(n):
     return jax.lax.population_count(n)
 
 
-def _store_checkpoint(ckpts: jax.Array, n, prev: IntegratorState, prev_velocity,
-                      new: IntegratorState, velocity, rho) -> jax.Array:
+def _store_checkpoint(
+    ckpts: jax.Array, n, prev: IntegratorState, prev_velocity, new: IntegratorState, velocity, rho
+) -> jax.Array:
     # Even leaves start subtrees; leaf n is stored at index popcount(n), a slot no
     # unfinished subtree still needs. One array (K, 5, d) keeps this a single select.
     row = (jnp.arange(ckpts.shape[0]) == _popcount(n)) & (n % 2 == 0)
@@ -153,8 +163,16 @@ def _unpack(ckpts: jax.Array) -> Checkpoints:
     return Checkpoints(*(ckpts[:, i] for i in range(len(Checkpoints._fields))))
 
 
-def _subtree_is_turning(metric: Metric, ckpts: jax.Array, n, prev: IntegratorState,
-                        prev_velocity, new: IntegratorState, velocity, rho) -> jax.Array:
+def _subtree_is_turning(
+    metric: Metric,
+    ckpts: jax.Array,
+    n,
+    prev: IntegratorState,
+    prev_velocity,
+    new: IntegratorState,
+    velocity,
+    rho,
+) -> jax.Array:
     """Check every subtree completed by leaf ``n`` (none when ``n`` is even)."""
     trailing_ones = _popcount(n & ~(n + 1))
     idx_min = _popcount(n) - trailing_ones  # first leaf of the largest completed subtree
@@ -164,21 +182,36 @@ def _subtree_is_turning(metric: Metric, ckpts: jax.Array, n, prev: IntegratorSta
     left, right = (jax.tree.map(lambda a: a[:-1], ck), jax.tree.map(lambda a: a[1:], ck))
     left_rho = right.rho - right.momentum - left.rho + left.momentum
     right_rho = rho[None, :] - right.rho + right.momentum
-    joins = join_checks(left.velocity, left_rho, right.prev_momentum, right.prev_velocity,
-                        right.momentum, right.velocity, right_rho,
-                        jnp.broadcast_to(velocity, left_rho.shape))
+    joins = join_checks(
+        left.velocity,
+        left_rho,
+        right.prev_momentum,
+        right.prev_velocity,
+        right.momentum,
+        right.velocity,
+        right_rho,
+        jnp.broadcast_to(velocity, left_rho.shape),
+    )
     i = jnp.arange(left_rho.shape[0])
     join_mask = jnp.broadcast_to((i >= idx_min) & (i < idx_max), (3, i.shape[0]))
     # The pair (n - 1, n) has one leaf per half: its join checks coincide, one is enough.
     pair = (prev_velocity[None], velocity[None], (prev.momentum + new.momentum)[None])
-    checks = [jnp.concatenate([j.reshape(-1, j.shape[-1]), p]) for j, p in zip(joins, pair,
-                                                                              strict=True)]
+    checks = [
+        jnp.concatenate([j.reshape(-1, j.shape[-1]), p]) for j, p in zip(joins, pair, strict=True)
+    ]
     mask = jnp.concatenate([join_mask.reshape(-1), (n % 2 == 1)[None]])
     return _any_turning(metric, checks, mask)
 
 
-def _add_leaf(tree: Subtree, new: IntegratorState, velocity, energy, log_uniform,
-              energy0, divergence_threshold) -> Subtree:
+def _add_leaf(
+    tree: Subtree,
+    new: IntegratorState,
+    velocity,
+    energy,
+    log_uniform,
+    energy0,
+    divergence_threshold,
+) -> Subtree:
     """Append one integrated state: weight, uniform progressive sampling, statistics."""
     energy = jnp.where(jnp.isnan(energy), jnp.inf, energy)
     delta = energy - energy0
@@ -187,10 +220,15 @@ def _add_leaf(tree: Subtree, new: IntegratorState, velocity, energy, log_uniform
     take = log_uniform < log_w - log_weight
     leaf = Proposal(new.position, new.logdensity, new.logdensity_grad, energy)
     return tree._replace(
-        edge=new, edge_velocity=velocity, proposal=_select(take, leaf, tree.proposal),
-        log_weight=log_weight, rho=tree.rho + new.momentum,
+        edge=new,
+        edge_velocity=velocity,
+        proposal=_select(take, leaf, tree.proposal),
+        log_weight=log_weight,
+        rho=tree.rho + new.momentum,
         sum_accept=tree.sum_accept + jnp.exp(jnp.minimum(log_w, 0.0)),
-        num_steps=tree.num_steps + 1, is_diverging=delta > divergence_threshold)
+        num_steps=tree.num_steps + 1,
+        is_diverging=delta > divergence_threshold,
+    )
 
 
 def _fresh_subtree(trajectory: Trajectory, go_right, checkpoints, energy0) -> Subtree:
@@ -198,13 +236,30 @@ def _fresh_subtree(trajectory: Trajectory, go_right, checkpoints, energy0) -> Su
     edge = _select(go_right, trajectory.right, trajectory.left)
     edge_velocity = jnp.where(go_right, trajectory.right_velocity, trajectory.left_velocity)
     false = jnp.zeros((), bool)
-    return Subtree(edge, edge_velocity, trajectory.proposal, jnp.full_like(energy0, -jnp.inf),
-                   jnp.zeros_like(edge.momentum), checkpoints, jnp.zeros_like(energy0),
-                   jnp.zeros_like(trajectory.num_steps), false, false)
+    return Subtree(
+        edge,
+        edge_velocity,
+        trajectory.proposal,
+        jnp.full_like(energy0, -jnp.inf),
+        jnp.zeros_like(edge.momentum),
+        checkpoints,
+        jnp.zeros_like(energy0),
+        jnp.zeros_like(trajectory.num_steps),
+        false,
+        false,
+    )
 
 
-def grow_subtree(seed, tree: Subtree, depth, step_size, metric: Metric, leapfrog: Callable,
-                 energy0, divergence_threshold) -> Subtree:
+def grow_subtree(
+    seed,
+    tree: Subtree,
+    depth,
+    step_size,
+    metric: Metric,
+    leapfrog: Callable,
+    energy0,
+    divergence_threshold,
+) -> Subtree:
     """Integrate one more state of the subtree (``step_size`` signed by the direction).
 
     Leaves it invalid at a divergence or a sub-subtree U-turn. The uniform of leaf ``n``
@@ -217,15 +272,18 @@ def grow_subtree(seed, tree: Subtree, depth, step_size, metric: Metric, leapfrog
     counter = jnp.stack([depth, n]).astype(jnp.uint32)
     log_uniform = jnp.log(_uniform(threefry_2x32(seed, counter), energy.dtype))
     grown = _add_leaf(tree, new, velocity, energy, log_uniform, energy0, divergence_threshold)
-    ckpts = _store_checkpoint(tree.checkpoints, n, tree.edge, tree.edge_velocity, new,
-                              velocity, grown.rho)
-    turning = _subtree_is_turning(metric, ckpts, n, tree.edge, tree.edge_velocity, new,
-                                  velocity, grown.rho)
+    ckpts = _store_checkpoint(
+        tree.checkpoints, n, tree.edge, tree.edge_velocity, new, velocity, grown.rho
+    )
+    turning = _subtree_is_turning(
+        metric, ckpts, n, tree.edge, tree.edge_velocity, new, velocity, grown.rho
+    )
     return grown._replace(checkpoints=ckpts, is_turning=turning)
 
 
-def merge_subtree(trajectory: Trajectory, tree: Subtree, go_right, log_uniform,
-                  metric: Metric) -> Trajectory:
+def merge_subtree(
+    trajectory: Trajectory, tree: Subtree, go_right, log_uniform, metric: Metric
+) -> Trajectory:
     """Join a subtree to the trajectory: biased progressive sampling, then the U-turn check.
 
     An invalid subtree (divergent or turning inside) ends the trajectory; its states are
@@ -241,22 +299,42 @@ def merge_subtree(trajectory: Trajectory, tree: Subtree, go_right, log_uniform,
     near_velocity = jnp.where(go_right, trajectory.right_velocity, trajectory.left_velocity)
     far_velocity = jnp.where(go_right, trajectory.left_velocity, trajectory.right_velocity)
     first = _unpack(tree.checkpoints)  # row 0 holds the subtree's first leaf
-    checks = join_checks(far_velocity, trajectory.rho, near.momentum, near_velocity,
-                         first.momentum[0], first.velocity[0], tree.rho, tree.edge_velocity)
+    checks = join_checks(
+        far_velocity,
+        trajectory.rho,
+        near.momentum,
+        near_velocity,
+        first.momentum[0],
+        first.velocity[0],
+        tree.rho,
+        tree.edge_velocity,
+    )
     turning = _any_turning(metric, checks, jnp.ones(3, bool))
     return Trajectory(
-        left, right, left_velocity, right_velocity,
+        left,
+        right,
+        left_velocity,
+        right_velocity,
         proposal=_select(take, tree.proposal, trajectory.proposal),
         log_weight=jnp.logaddexp(trajectory.log_weight, tree.log_weight),
-        rho=trajectory.rho + tree.rho, sum_accept=trajectory.sum_accept + tree.sum_accept,
+        rho=trajectory.rho + tree.rho,
+        sum_accept=trajectory.sum_accept + tree.sum_accept,
         num_steps=trajectory.num_steps + tree.num_steps,
         depth=trajectory.depth + is_valid.astype(trajectory.depth.dtype),
-        is_diverging=tree.is_diverging, is_turning=tree.is_turning | turning)
+        is_diverging=tree.is_diverging,
+        is_turning=tree.is_turning | turning,
+    )
 
 
-def nuts_transition(words, initial: IntegratorState, step_size, metric: Metric,
-                    leapfrog: Callable, max_tree_depth: int,
-                    divergence_threshold: float) -> tuple[Proposal, TrajectoryInfo]:
+def nuts_transition(
+    words,
+    initial: IntegratorState,
+    step_size,
+    metric: Metric,
+    leapfrog: Callable,
+    max_tree_depth: int,
+    divergence_threshold: float,
+) -> tuple[Proposal, TrajectoryInfo]:
     """One NUTS transition from ``initial`` (momentum already drawn).
 
     ``words`` are ``4 * max_tree_depth + 2`` random 32-bit words: per depth a direction
@@ -271,12 +349,23 @@ def nuts_transition(words, initial: IntegratorState, step_size, metric: Metric,
     energy0 = -initial.logdensity + 0.5 * jnp.dot(initial.momentum, velocity)
     proposal = Proposal(initial.position, initial.logdensity, initial.logdensity_grad, energy0)
     zero, false = jnp.zeros((), jnp.int32), jnp.zeros((), bool)
-    init = Trajectory(initial, initial, velocity, velocity, proposal, jnp.zeros_like(energy0),
-                      initial.momentum, jnp.zeros_like(energy0), zero, zero, false, false)
+    init = Trajectory(
+        initial,
+        initial,
+        velocity,
+        velocity,
+        proposal,
+        jnp.zeros_like(energy0),
+        initial.momentum,
+        jnp.zeros_like(energy0),
+        zero,
+        zero,
+        false,
+        false,
+    )
     uniforms = _uniform(words[:-2].reshape(max_tree_depth, 2, 2), energy0.dtype)
     num_checkpoints = max(max_tree_depth - 1, 1)
-    ckpts = jnp.zeros((num_checkpoints, len(Checkpoints._fields)) + velocity.shape,
-                      velocity.dtype)
+    ckpts = jnp.zeros((num_checkpoints, len(Checkpoints._fields)) + velocity.shape, velocity.dtype)
 
     def keep_doubling(traj: Trajectory):
         return (traj.depth < max_tree_depth) & ~traj.is_diverging & ~traj.is_turning
@@ -290,23 +379,38 @@ def nuts_transition(words, initial: IntegratorState, step_size, metric: Metric,
             return (tree.num_steps < num_leaves) & ~tree.is_diverging & ~tree.is_turning
 
         def grow(tree: Subtree) -> Subtree:
-            return grow_subtree(words[-2:], tree, traj.depth, signed_step_size, metric,
-                                leapfrog, energy0, divergence_threshold)
+            return grow_subtree(
+                words[-2:],
+                tree,
+                traj.depth,
+                signed_step_size,
+                metric,
+                leapfrog,
+                energy0,
+                divergence_threshold,
+            )
 
-        tree = jax.lax.while_loop(keep_growing, grow,
-                                  _fresh_subtree(traj, go_right, ckpts, energy0))
+        tree = jax.lax.while_loop(
+            keep_growing, grow, _fresh_subtree(traj, go_right, ckpts, energy0)
+        )
         return merge_subtree(traj, tree, go_right, jnp.log(uniforms[traj.depth, 1]), metric)
 
     traj = jax.lax.while_loop(keep_doubling, double, init)
     info = TrajectoryInfo(
         diverging=traj.is_diverging,
         acceptance_rate=traj.sum_accept / jnp.maximum(traj.num_steps, 1).astype(energy0.dtype),
-        energy=traj.proposal.energy, n_steps=traj.num_steps, tree_depth=traj.depth)
+        energy=traj.proposal.energy,
+        n_steps=traj.num_steps,
+        tree_depth=traj.depth,
+    )
     return traj.proposal, info
 
 
-def nuts_kernel(logdensity_fn: Callable[[jax.Array], jax.Array], max_tree_depth: int = 10,
-                divergence_threshold: float = 1000.0) -> Callable:
+def nuts_kernel(
+    logdensity_fn: Callable[[jax.Array], jax.Array],
+    max_tree_depth: int = 10,
+    divergence_threshold: float = 1000.0,
+) -> Callable:
     """Build a NUTS transition on flat vectors.
 
     Returns:
@@ -337,8 +441,14 @@ def nuts_kernel(logdensity_fn: Callable[[jax.Array], jax.Array], max_tree_depth:
         momentum = metric.momentum_from_normal(noise)
         initial = IntegratorState(position, momentum, logdensity, logdensity_grad)
         step_size = jnp.asarray(step_size, position.dtype)
-        return nuts_transition(words[num_normal:num_normal + 4 * max_tree_depth + 2],
-                               initial, step_size, metric, leapfrog, max_tree_depth,
-                               divergence_threshold)
+        return nuts_transition(
+            words[num_normal : num_normal + 4 * max_tree_depth + 2],
+            initial,
+            step_size,
+            metric,
+            leapfrog,
+            max_tree_depth,
+            divergence_threshold,
+        )
 
     return kernel

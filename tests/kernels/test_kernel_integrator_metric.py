@@ -40,8 +40,9 @@ def _max_energy_error(step_size, inverse_mass_matrix):
     return jnp.max(jnp.abs(energies - _energy(metric, start)))
 
 
-@pytest.mark.parametrize("imm", [jnp.ones(2), jnp.array([[1.0, 0.3], [0.3, 0.5]])],
-                         ids=["diag", "dense"])
+@pytest.mark.parametrize(
+    "imm", [jnp.ones(2), jnp.array([[1.0, 0.3], [0.3, 0.5]])], ids=["diag", "dense"]
+)
 def test_energy_error_is_second_order(imm):
     coarse, fine = _max_energy_error(0.1, imm), _max_energy_error(0.05, imm)
     assert coarse < 0.05
@@ -83,15 +84,18 @@ def test_kinetic_energy_and_velocity_match_formulas():
     np.testing.assert_allclose(metric.velocity(p), (a @ a.T) @ p)
 
 
-@pytest.mark.parametrize("imm", [jnp.array([4.0, 0.25, 1.0]),
-                                 jnp.array([[4.0, 1.5, 0.0], [1.5, 1.0, 0.3], [0.0, 0.3, 0.5]])],
-                         ids=["diag", "dense"])
+@pytest.mark.parametrize(
+    "imm",
+    [jnp.array([4.0, 0.25, 1.0]), jnp.array([[4.0, 1.5, 0.0], [1.5, 1.0, 0.3], [0.0, 0.3, 0.5]])],
+    ids=["diag", "dense"],
+)
 def test_momentum_covariance_is_the_mass_matrix(imm):
     n = 40_000
     metric = gaussian_euclidean(imm)
     keys = jax.random.split(jax.random.key(3), n)
-    draws = np.asarray(jax.jit(jax.vmap(metric.sample_momentum, in_axes=(0, None)))(
-        keys, jnp.zeros(3)))
+    draws = np.asarray(
+        jax.jit(jax.vmap(metric.sample_momentum, in_axes=(0, None)))(keys, jnp.zeros(3))
+    )
     mass = np.linalg.inv(np.diag(imm) if imm.ndim == 1 else np.asarray(imm))
     cov = draws.T @ draws / n
     # Each entry of a Gaussian sample covariance has sd sqrt((M_ii M_jj + M_ij^2) / n).
@@ -99,8 +103,11 @@ def test_momentum_covariance_is_the_mass_matrix(imm):
     assert np.all(np.abs(cov - mass) < 5 * sd)
     # and the normal-noise map agrees with the keyed draw
     z = jax.random.normal(jax.random.key(1), (3,))
-    np.testing.assert_allclose(metric.momentum_from_normal(z) @ np.linalg.inv(mass)
-                               @ metric.momentum_from_normal(z), z @ z, rtol=1e-10)
+    np.testing.assert_allclose(
+        metric.momentum_from_normal(z) @ np.linalg.inv(mass) @ metric.momentum_from_normal(z),
+        z @ z,
+        rtol=1e-10,
+    )
 
 
 def test_generalised_uturn_criterion():

@@ -55,8 +55,11 @@ def blackjax_nuts(logdensity_fn):
 
     def step(key, state, step_size, inverse_mass_matrix):
         new, info = kernel(key, state, logdensity_fn, step_size, inverse_mass_matrix)
-        return new, {"n_steps": info.num_integration_steps, "diverging": info.is_divergent,
-                     "acceptance_rate": info.acceptance_rate}
+        return new, {
+            "n_steps": info.num_integration_steps,
+            "diverging": info.is_divergent,
+            "acceptance_rate": info.acceptance_rate,
+        }
 
     return lambda x: bj_hmc.init(x, logdensity_fn), step
 
@@ -68,7 +71,8 @@ def _build(name, logdensity_fn, **kw):
         return own_nuts(logdensity_fn, **kw)
     algo = {"hmc": hmc, "jittered_hmc": jittered_hmc}[name](logdensity_fn, **kw)
     return algo.init, lambda k, s, e, m: (lambda out: (out[0], out[1]._asdict()))(
-        algo.step(k, s, e, m))
+        algo.step(k, s, e, m)
+    )
 
 
 def _run(key, mean, chol, step_size, imm, *, name, settings=()):
@@ -102,7 +106,8 @@ def _assert_moments(draws, mean, cov):
     sq = (draws - mean) ** 2
     err_var = sq.mean(axis=(0, 1)) - np.diag(cov)
     assert np.all(np.abs(err_var) < Z * np.sqrt(2) * np.diag(cov) / np.sqrt(ess_bulk(sq))), (
-        err_var / np.diag(cov))
+        err_var / np.diag(cov)
+    )
 
 
 D = 10
@@ -126,8 +131,9 @@ def test_sampler_leaves_gaussian_invariant(name, target, step_size, settings):
     mean, chol = target
     cov = np.diag(chol**2) if chol.ndim == 1 else np.asarray(chol @ chol.T)
     imm = chol**2 if chol.ndim == 1 else jnp.asarray(cov)  # the matching metric
-    draws, info = _run(jax.random.key(0), mean, chol, step_size, imm, name=name,
-                       settings=tuple(settings.items()))
+    draws, info = _run(
+        jax.random.key(0), mean, chol, step_size, imm, name=name, settings=tuple(settings.items())
+    )
     _assert_moments(draws, mean, cov)
     assert not np.any(info["diverging"])
     assert 0.5 < float(np.mean(info["acceptance_rate"])) <= 1.0

@@ -1,0 +1,121 @@
+"""More continuous families: LogNormal and Uniform."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax.scipy import special as jss
+
+from pplx.distributions import constraints
+from pplx.distributions.base import (
+    Distribution,
+    bcast,
+    check_param,
+    check_positive,
+    promote,
+)
+from pplx.distributions.continuous import _std_normal_lp, expand_to
+
+__all__ = ["LogNormal", "Uniform"]
+
+
+class LogNormal(Distribution):
+    """Distribution of ``exp(X)`` for ``X ~ Normal(loc, scale)``.
+
+    Example:
+        >>> from pplx.distributions import LogNormal
+        >>> round(float(LogNormal(0.0, 1.0).log_prob(1.0)), 4)
+        -0.9189
+    """
+
+    loc: jax.Array
+    scale: jax.Array
+
+    def __init__(self, loc=0.0, scale=1.0):
+        self.loc, self.scale = promote(loc, scale)
+        check_positive("LogNormal", scale=self.scale)
+
+    @property
+    def batch_shape(self):
+        return self.loc.shape
+
+    @property
+    def support(self):
+        return constraints.positive
+
+    def _log_prob(self, value):
+        value, loc, scale = bcast(value, self.loc, self.scale)
+        log_x = jnp.log(value)
+        return _std_normal_lp((log_x - loc) / scale) - jnp.log(scale) - log_x
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        loc, scale = expand_to(shape, self.loc, self.scale)
+        return jnp.exp(loc + scale * jax.random.normal(key, shape, loc.dtype))
+
+    @property
+    def mean(self):
+        return jnp.exp(self.loc + 0.5 * self.scale**2)
+
+    @property
+    def variance(self):
+        s2 = self.scale**2
+        return jnp.expm1(s2) * jnp.exp(2.0 * self.loc + s2)
+
+    def cdf(self, value):
+        value, loc, scale = bcast(value, self.loc, self.scale)
+        return jss.ndtr((jnp.log(value) - loc) / scale)
+
+    def icdf(self, q):
+        q, loc, scale = bcast(q, self.loc, self.scale)
+        return jnp.exp(loc + scale * jss.ndtri(q))
+
+
+class Uniform(Distribution):
+    """Uniform distribution on ``[low, high]``.
+
+    Example:
+        >>> from pplx.distributions import Uniform
+        >>> round(float(Uniform(0.0, 4.0).log_prob(1.0)), 4)
+        -1.3863
+    """
+
+    low: jax.Array
+    high: jax.Array
+
+    def __init__(self, low=0.0, high=1.0):
+        self.low, self.high = promote(low, high)
+        check_param("Uniform", "high", self.high, self.high > self.low, "must be greater than low")
+
+    @property
+    def batch_shape(self):
+        return self.low.shape
+
+    @property
+    def support(self):
+        return constraints.interval(self.low, self.high)
+
+    def _log_prob(self, value):
+        value, low, high = bcast(value, self.low, self.high)
+        return -jnp.log(high - low)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        low, high = expand_to(shape, self.low, self.high)
+        return low + (high - low) * jax.random.uniform(key, shape, low.dtype)
+
+    @property
+    def mean(self):
+        return 0.5 * (self.low + self.high)
+
+    @property
+    def variance(self):
+        return (self.high - self.low) ** 2 / 12.0
+
+    def cdf(self, value):
+        value, low, high = bcast(value, self.low, self.high)
+        return jnp.clip((value - low) / (high - low), 0.0, 1.0)
+
+    def icdf(self, q):
+        q, low, high = bcast(q, self.low, self.high)
+        return low + q * (high - low)
