@@ -18,6 +18,7 @@ from pplx import progress as progress_lib
 from pplx.errors import ConvergenceWarning
 from pplx.jit import filter_jit
 from pplx.model import Model
+from pplx.model.checks import require_continuous_latents
 from pplx.model.initialize import find_initial_position
 from pplx.results import Posterior
 from pplx.run import CHAIN_METHODS, ChainState, run_nuts, run_sequentially, shard_chains
@@ -34,23 +35,6 @@ class NUTSResult(NamedTuple):
     init_ok: jax.Array
     log_likelihood: dict[str, jax.Array]
     warmup_stats: dict[str, jax.Array]
-
-
-def _check_nuts_model(model: Model) -> None:
-    if not isinstance(model, Model):
-        raise TypeError(
-            f"expected a bound pplx model, got {type(model).__name__}. Decorate the model "
-            "function with @pplx.model and call it with its data: pplx.nuts(my_model(data), key)."
-        )
-    discrete = [s.name for s in model.discrete_vars]
-    if discrete:
-        raise TypeError(
-            f"NUTS cannot sample the integer-valued latent site(s) {discrete}: its gradients "
-            "do not exist. Marginalise them out of the model, or fix them with "
-            "pplx.handlers.condition."
-        )
-    if model.num_dims == 0:
-        raise ValueError(f"model {model.fn.__name__} has no continuous latent sites to sample.")
 
 
 def _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth):
@@ -126,7 +110,7 @@ def nuts_run(
         >>> res.draws["mu"].shape
         (2, 100)
     """
-    _check_nuts_model(model)
+    require_continuous_latents(model, "nuts")
     _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth)
     _check_run_options(thinning, chain_method, state, num_warmup)
     init_key, run_key = jax.random.split(key)
@@ -292,7 +276,7 @@ def nuts(
         >>> idata.posterior["mu"].shape
         (2, 200)
     """
-    _check_nuts_model(model)
+    require_continuous_latents(model, "nuts")
     _check_settings(num_warmup, num_samples, num_chains, target_accept, max_tree_depth)
     _check_run_options(thinning, chain_method, state, num_warmup)
     coords = model.check_coords(coords)

@@ -7,17 +7,10 @@ import numpy as np
 
 from pplx.jit import filter_jit
 from pplx.model import Model
+from pplx.model.checks import require_bound_model
 from pplx.model.predictive import predictive_draws
 
 _draws_compiled = filter_jit(predictive_draws)
-
-
-def _check_model(model) -> None:
-    if not isinstance(model, Model):
-        raise TypeError(
-            f"expected a bound pplx model, got {type(model).__name__}: call the decorated "
-            "model function with its data first."
-        )
 
 
 def prior_predictive(
@@ -49,7 +42,7 @@ def prior_predictive(
         >>> draws["mu"].shape, draws["y"].shape
         ((100,), (100, 3))
     """
-    _check_model(model)
+    require_bound_model(model, "predictive")
     if not isinstance(num_samples, int) or num_samples < 1:
         raise ValueError(f"num_samples must be a positive int, got {num_samples!r}.")
     draws = _draws_compiled(model, key, num_samples, batch_size=batch_size)
@@ -89,7 +82,7 @@ def posterior_predictive(
         the dict. Sites returned: observed sites and latents absent from ``posterior``
         (e.g. an observed site bound with ``obs=None`` for prediction), and deterministics.
     """
-    _check_model(model)
+    require_bound_model(model, "predictive")
     samples = _posterior_dict(posterior)
     latent_names = {s.name for s in model.free_vars}
     missing = sorted(latent_names - set(samples) - {s.name for s in model.observed_vars})

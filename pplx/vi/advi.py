@@ -18,26 +18,14 @@ from pplx.jit import filter_jit
 from pplx.kernels import advi as advi_kernel
 from pplx.kernels.advi import ADVIInfo, ADVIState, FullRankParams, MeanFieldParams
 from pplx.model import Model
+from pplx.model.checks import require_continuous_latents
 from pplx.model.execute import constrain, joint_log_density, run_traced
 from pplx.results import Posterior
 
 
 # ----- checks --------------------------------------------------------------------------
 def _check_model(model: Any, what: str) -> None:
-    if not isinstance(model, Model):
-        raise TypeError(
-            f"{what} expects a bound pplx model, got {type(model).__name__}. "
-            "Decorate the function with @pplx.model and call it with its data."
-        )
-    discrete = [s.name for s in model.discrete_vars]
-    if discrete:
-        raise TypeError(
-            f"{what} cannot fit the discrete latent site(s) {discrete}: a Gaussian in "
-            "unconstrained space needs continuous latents. Marginalise them out, or fix them "
-            "with pplx.handlers.condition."
-        )
-    if model.num_dims == 0:
-        raise ValueError(f"model {model.fn.__name__} has no continuous latent sites to fit.")
+    require_continuous_latents(model, what)
 
 
 def _check_count(name: str, value: Any) -> None:
