@@ -30,11 +30,16 @@ def compiler_options() -> dict:
 def filter_jit(fun: Callable) -> Callable:
     """Compile ``fun``: JAX and NumPy arrays in its arguments are traced, all else static.
 
+    Inside another ``jax.jit`` or ``jax.vmap`` it compiles as a nested jit, without
+    compiler options (JAX takes them from the outermost jit only).
+
     Example:
-        >>> import jax.numpy as jnp
+        >>> import jax, jax.numpy as jnp
         >>> f = filter_jit(lambda x, n: x * n)
         >>> f(jnp.ones(2), 3).tolist()
         [3.0, 3.0]
+        >>> jax.jit(lambda x: f(x, 2))(jnp.ones(2)).tolist()
+        [2.0, 2.0]
     """
     compiled: dict = {}
 
@@ -47,7 +52,9 @@ def filter_jit(fun: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         dynamic, static = eqx.partition((args, kwargs), eqx.is_array)
         leaves, treedef = jax.tree.flatten(static)
-        options = compiler_options()
+        # inside someone else's jit or vmap the outer program decides how to compile
+        traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(dynamic))
+        options = {} if traced else compiler_options()
         key = tuple(sorted(options.items()))
         if key not in compiled:
             compiled[key] = jax.jit(run, static_argnums=1, compiler_options=options)
