@@ -90,9 +90,7 @@ def nuts_block(
 
     def step(key, x, logdensity_fn, params):
         algo = nuts(logdensity_fn, max_tree_depth=max_tree_depth)
-        state, info = algo.step(
-            key, algo.init(x), params.step_size, params.inverse_mass_matrix
-        )
+        state, info = algo.step(key, algo.init(x), params.step_size, params.inverse_mass_matrix)
         return state.position, info
 
     def adapt(params, old, new, info, stage):
@@ -100,9 +98,7 @@ def nuts_block(
             params, (stage.is_slow, stage.ends_window), new, info.acceptance_rate, target_accept
         )
         final = adaptation.window_final(params)[0]
-        return params._replace(
-            step_size=jnp.where(stage.is_last_warmup, final, params.step_size)
-        )
+        return params._replace(step_size=jnp.where(stage.is_last_warmup, final, params.step_size))
 
     return BlockKernel("nuts", init_params, step, adapt)
 
@@ -236,5 +232,3 @@ def block_names(blocks: list[Block]) -> list[str]:
             name = f"{blk.kernel.name}_{k}"
         names.append(name)
     return names
-
-

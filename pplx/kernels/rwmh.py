@@ -125,9 +125,7 @@ def discrete_metropolis(
         x, lp, total, accepted = jax.lax.fori_loop(
             0, n, update, (state.position, state.logdensity, zero, jnp.zeros((), jnp.int32))
         )
-        info = RWMHInfo(
-            acceptance_rate=total / max(n, 1), is_accepted=accepted > 0, lp=lp
-        )
+        info = RWMHInfo(acceptance_rate=total / max(n, 1), is_accepted=accepted > 0, lp=lp)
         return RWMHState(x, lp), info
 
     return Algorithm(init, step)

@@ -79,8 +79,14 @@ def slice_sampler(
         def body(i, carry):
             x, lp, ok, evals = carry
             x, lp, accepted, n = _update_one(
-                logdensity_fn, jax.random.fold_in(key, i), x, lp, i, widths[i],
-                max_steps_out, max_shrink,
+                logdensity_fn,
+                jax.random.fold_in(key, i),
+                x,
+                lp,
+                i,
+                widths[i],
+                max_steps_out,
+                max_shrink,
             )
             return x, lp, ok + accepted, evals + n
 

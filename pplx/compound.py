@@ -1,0 +1,275 @@
+"""Compound sampling (Metropolis-within-Gibbs) for models with discrete latent sites.
+
+Each latent site is assigned a step method, as PyMC does: the continuous sites together
+get NUTS (with Stan's window adaptation), binary and finite discrete sites get Gibbs by
+exact enumeration, unbounded integer sites get component-wise discrete Metropolis. The
+``step`` argument overrides the method per site. Every block is updated in a fixed order
+(continuous blocks first) inside one transition; the whole run (warmup and sampling, all
+chains vectorised) is one ``lax.scan`` in one compiled program.
+
+Example:
+    >>> import jax, jax.numpy as jnp, pplx
+    >>> import pplx.distributions as dist
+    >>> from pplx import compound
+    >>> @pplx.model
+    ... def coin_or_die(y):
+    ...     k = pplx.sample("k", dist.Bernoulli(probs=0.5))
+    ...     mu = pplx.sample("mu", dist.Normal(0.0, 3.0))
+    ...     with pplx.plate("obs", y.shape[0]):
+    ...         pplx.sample("y", dist.Normal(mu + 2.0 * k, 1.0), obs=y)
+    >>> post = compound.sample(coin_or_die(jnp.array([1.0, 2.5])), jax.random.key(0),
+    ...                        num_warmup=50, num_samples=20, num_chains=2)
+    >>> post.draws["k"].shape, sorted(s for s in post.stats if s.startswith("gibbs"))
+    ((2, 20), ['gibbs_acceptance_rate', 'gibbs_lp', 'gibbs_n_changed'])
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pplx.kernels import adaptation
+from pplx.kernels import compound as ck
+from pplx.model import Model
+from pplx.model.checks import require_bound_model
+from pplx.model.discrete import (
+    DiscreteLayout,
+    constrained_values,
+    discrete_layout,
+    joint_logdensity,
+    sample_discrete,
+)
+from pplx.model.initialize import find_initial_position, uniform_candidate
+from pplx.results import Posterior
+
+METHODS = ("nuts", "metropolis", "slice", "gibbs")
+CONTINUOUS_METHODS = ("nuts", "slice", "metropolis")
+
+
+class CompoundResult(NamedTuple):
+    """What :func:`sample_run` returns (arrays, chain axis first)."""
+
+    draws: dict[str, jax.Array]
+    stats: dict[str, jax.Array]
+    state: ck.CompoundState
+    assignment: dict[str, str]
+
+
+def assign_methods(model: Model, layout: DiscreteLayout, step: dict | None) -> dict[str, str]:
+    """The step method of every latent site: PyMC's defaults, then the ``step`` overrides.
+
+    Raises ``ValueError`` for a name that is not a latent site or an unknown method, and
+    ``TypeError`` for a method that cannot update the site's type.
+    """
+    step = dict(step or {})
+    latent = list(model.layout.names) + list(layout.names)
+    out = {name: "nuts" for name in model.layout.names}
+    for name in layout.names:
+        out[name] = (
+            "gibbs" if all(layout.num_values[i] for i in layout.indices(name)) else "metropolis"
+        )
+    for name, method in step.items():
+        if name not in out:
+            raise ValueError(
+                f"step names '{name}', which is not a latent site of {model.fn.__name__}; "
+                f"its latent sites are {latent}."
+            )
+        if method not in METHODS:
+            raise ValueError(f"step['{name}'] = {method!r}: choose one of {METHODS}.")
+        _check_method(name, method, layout)
+        out[name] = method
+    return out
+
+
+def _check_method(name: str, method: str, layout: DiscreteLayout) -> None:
+    if name in layout.names:
+        if method in ("nuts", "slice"):
+            raise TypeError(
+                f"step['{name}'] = '{method}', but '{name}' is integer-valued and {method} "
+                "needs a continuous site. Use 'gibbs' (finite values) or 'metropolis'."
+            )
+        if method == "gibbs" and not all(layout.num_values[i] for i in layout.indices(name)):
+            raise TypeError(
+                f"step['{name}'] = 'gibbs', but '{name}' takes unboundedly many values "
+                "(Gibbs enumerates them). Use 'metropolis', or give it a bounded support."
+            )
+    elif method == "gibbs":
+        raise TypeError(
+            f"step['{name}'] = 'gibbs', but '{name}' is continuous: Gibbs by enumeration "
+            "needs finitely many values. Use 'nuts', 'slice' or 'metropolis'."
+        )
+
+
+def build_blocks(model, layout, assignment, target_accept, max_tree_depth, dense_mass):
+    """Blocks in update order: continuous (nuts, slice, metropolis), then discrete
+    (gibbs, metropolis); one block per method, holding all its sites' components."""
+    blocks = []
+    z_index = {b.name: range(b.offset, b.offset + b.size) for b in model.layout.blocks}
+    for method in CONTINUOUS_METHODS:
+        idx = [i for n, m in assignment.items() if m == method and n in z_index for i in z_index[n]]
+        if idx:
+            kernel = {
+                "nuts": lambda: ck.nuts_block(max_tree_depth, target_accept, dense_mass),
+                "slice": ck.slice_block,
+                "metropolis": ck.rwmh_block,
+            }[method]()
+            blocks.append(ck.Block(kernel, tuple(idx), False))
+    for method in ("gibbs", "metropolis"):
+        idx = [i for n in layout.names if assignment[n] == method for i in layout.indices(n)]
+        if not idx:
+            continue
+        if method == "gibbs":
+            counts = [layout.num_values[i] for i in idx]
+            lower = [layout.lower[i] for i in idx]
+            kernel = ck.gibbs_block(counts, lower)
+        else:
+            kernel = ck.discrete_metropolis_block()
+        blocks.append(ck.Block(kernel, tuple(idx), True))
+    return blocks
+
+
+def _stages(num_warmup: int, num_samples: int) -> ck.Stage:
+    is_slow, ends = adaptation.window_schedule(num_warmup)
+    pad = np.zeros(num_samples, bool)
+    after = np.arange(num_warmup + num_samples) - num_warmup
+    return ck.Stage(
+        jnp.asarray(after < 0),
+        jnp.asarray(np.concatenate([is_slow, pad])),
+        jnp.asarray(np.concatenate([ends, pad])),
+        jnp.asarray(after == -1),
+    )
+
+
+def _check_settings(num_warmup, num_samples, num_chains) -> None:
+    for name, value, low in (
+        ("num_warmup", num_warmup, 0),
+        ("num_samples", num_samples, 1),
+        ("num_chains", num_chains, 1),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ValueError(f"{name} must be a Python int >= {low}, got {value!r}.")
+
+
+def sample_run(
+    model: Model,
+    key: jax.Array,
+    *,
+    num_warmup: int = 1000,
+    num_samples: int = 1000,
+    num_chains: int = 4,
+    step: dict | None = None,
+    target_accept: float = 0.8,
+    max_tree_depth: int = 10,
+    dense_mass: bool = False,
+) -> CompoundResult:
+    """The pure compound run: arrays out, no host work after the checks.
+
+    The checks and the step assignment run in Python on the concrete model (they read
+    the supports of the discrete sites); the run itself is traceable. See :func:`sample`.
+    """
+    layout, assignment, blocks = _prepare(
+        model, step, num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass
+    )
+    draws, stats, state = _run(model, key, layout, blocks, num_warmup, num_samples, num_chains)
+    return CompoundResult(draws, stats, state, assignment)
+
+
+def _prepare(model, step, num_warmup, num_samples, num_chains, *nuts_settings):
+    require_bound_model(model, "pplx.compound.sample")
+    _check_settings(num_warmup, num_samples, num_chains)
+    layout = discrete_layout(model)
+    assignment = assign_methods(model, layout, step)
+    blocks = build_blocks(model, layout, assignment, *nuts_settings)
+    if not blocks:
+        raise ValueError(f"model {model.fn.__name__} has no latent sites to sample.")
+    return layout, assignment, blocks
+
+
+def _initial_state(model, layout, init, key):
+    k_z, k_ints, k_find = jax.random.split(key, 3)
+    ints = sample_discrete(model, k_ints, uniform_candidate(k_z, model.num_dims), layout)
+    z, _ = find_initial_position(
+        lambda z: joint_logdensity(model, z, ints, layout=layout), k_find, model.num_dims
+    )
+    return init(z, ints)
+
+
+def _run(model, key, layout, blocks, num_warmup, num_samples, num_chains):
+    logdensity = lambda z, ints: joint_logdensity(model, z, ints, layout=layout)
+    init, step = ck.compound(logdensity, blocks)
+    init_key, run_key = jax.random.split(key)
+    chains = jnp.arange(num_chains)
+    states = jax.vmap(
+        lambda c: _initial_state(model, layout, init, jax.random.fold_in(init_key, c))
+    )(chains)
+
+    def body(carry, x):
+        t, stage = x
+        keys = jax.vmap(lambda c: jax.random.fold_in(jax.random.fold_in(run_key, t), c))(chains)
+        states, infos = jax.vmap(step, in_axes=(0, 0, None))(keys, carry, stage)
+        return states, (states.z, states.ints, states.logdensity, infos)
+
+    total = num_warmup + num_samples
+    xs = (jnp.arange(total), _stages(num_warmup, num_samples))
+    final, (z, ints, lp, infos) = jax.lax.scan(body, states, xs)
+    keep = lambda a: jnp.swapaxes(a[num_warmup:], 0, 1)  # (chain, draw, ...)
+    z, ints, lp, infos = keep(z), keep(ints), keep(lp), jax.tree.map(keep, infos)
+    draws = jax.vmap(jax.vmap(lambda a, b: constrained_values(model, a, b, layout)))(z, ints)
+    stats = {"lp": lp}
+    for name, info in zip(ck.block_names(blocks), infos, strict=True):
+        stats.update({f"{name}_{field}": v for field, v in info._asdict().items()})
+        if name == "nuts":
+            stats["diverging"] = info.diverging
+    return draws, stats, final
+
+
+def sample(
+    model: Model,
+    key: jax.Array,
+    num_warmup: int = 1000,
+    num_samples: int = 1000,
+    num_chains: int = 4,
+    step: dict | None = None,
+    *,
+    target_accept: float = 0.8,
+    max_tree_depth: int = 10,
+    dense_mass: bool = False,
+) -> Posterior:
+    """Sample a model with continuous and discrete latents by a compound step.
+
+    Args:
+        model: a bound model (``my_model(data)``).
+        key: a JAX PRNG key; the same key gives the same draws.
+        num_warmup, num_samples, num_chains: run lengths (Python ints).
+        step: optional ``{site: method}`` with method ``"nuts"`` or ``"slice"``
+            (continuous sites), ``"gibbs"`` (sites with finitely many values) or
+            ``"metropolis"`` (either). Defaults: NUTS for continuous sites, Gibbs for
+            binary, categorical and bounded integer sites, Metropolis for the others.
+        target_accept, max_tree_depth, dense_mass: NUTS settings.
+
+    Returns:
+        A :class:`pplx.Posterior`: draws ``(chain, draw, *shape)`` of every latent site
+        (continuous ones constrained) and deterministic; stats prefixed by block
+        (``nuts_diverging``, ``gibbs_acceptance_rate``, ...), plus ``lp`` and, with a
+        NUTS block, ``diverging``. ``attrs["step_methods"]`` records the assignment.
+    """
+    # checks, layout and assignment in Python on the concrete model, before compiling
+    layout, assignment, blocks = _prepare(
+        model, step, num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass
+    )
+    run = jax.jit(lambda m, k: _run(m, k, layout, blocks, num_warmup, num_samples, num_chains))
+    draws, stats, state = run(model, key)
+    sites = model.named_vars
+    observed = model.observed_data()
+    return Posterior(
+        draws={k: np.asarray(v) for k, v in draws.items()},
+        stats={k: np.asarray(v) for k, v in stats.items()},
+        dims={k: sites[k].dims for k in draws if k in sites},
+        observed={k: np.asarray(v) for k, v in observed.items()},
+        observed_dims={k: sites[k].dims for k in observed},
+        attrs={"step_methods": str(dict(sorted(assignment.items())))},
+        state=state,
+    )
