@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import abc
 import math
 
 import equinox as eqx
@@ -141,23 +142,27 @@ class Distribution(eqx.Module):
     is_discrete = False
 
     @property
+    @abc.abstractmethod
     def batch_shape(self):
-        raise NotImplementedError
+        """Shape of independent, non-identical draws (a tuple of ints)."""
 
     @property
     def event_shape(self):
         return ()
 
     @property
+    @abc.abstractmethod
     def support(self):
-        raise NotImplementedError
+        """The constraint every draw satisfies."""
 
     def shape(self, sample_shape=()):
         """Shape of ``sample(key, sample_shape)``."""
         return tuple(sample_shape) + tuple(self.batch_shape) + tuple(self.event_shape)
 
     def _log_prob(self, value):
-        raise NotImplementedError
+        """Log density at a value inside the support (families that override
+        ``log_prob`` itself need not define it)."""
+        raise NotImplementedError(f"{type(self).__name__} defines neither _log_prob nor log_prob")
 
     def log_prob(self, value):
         """Log density (or mass) of ``value``; ``-inf`` outside the support.
@@ -181,9 +186,9 @@ class Distribution(eqx.Module):
         ok_b, lp = bcast(ok, lp)
         return jnp.where(ok_b, lp, -jnp.inf)
 
+    @abc.abstractmethod
     def sample(self, key, sample_shape=()):
         """Draw samples of shape ``sample_shape + batch_shape + event_shape``."""
-        raise NotImplementedError
 
     @property
     def mean(self):

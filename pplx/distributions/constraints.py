@@ -20,6 +20,8 @@ Example:
 
 from __future__ import annotations
 
+import abc
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -104,13 +106,13 @@ class Constraint(eqx.Module):
 
     is_discrete = False
 
+    @abc.abstractmethod
     def check(self, value):
         """Return a boolean array of shape ``value.shape[:value.ndim - event_dim]``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def feasible_like(self, value):
         """Return a point inside the constraint broadcastable against ``value``."""
-        raise NotImplementedError
 
     def __repr__(self):
         return self.name
