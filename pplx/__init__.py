@@ -7,7 +7,7 @@ Example:
 """
 
 from pplx import distributions, handlers, infer, vi
-from pplx.api import logp, nuts, nuts_run, to_posterior
+from pplx.api import logcdf, logp, nuts, nuts_run, to_posterior
 from pplx.cache import enable_compilation_cache
 from pplx.checkpoint import load_state, save_state
 from pplx.core.primitives import deterministic, factor, plate, sample
@@ -32,6 +32,7 @@ __all__ = [
     "handlers",
     "infer",
     "vi",
+    "logcdf",
     "logp",
     "model",
     "nuts",
