@@ -6,7 +6,7 @@ Example:
     ['model', 'nuts', 'plate', 'sample']
 """
 
-from pplx import distributions, handlers, infer, vi
+from pplx import compound, distributions, handlers, infer, vi
 from pplx.api import logcdf, logp, nuts, nuts_run, to_posterior
 from pplx.cache import enable_compilation_cache
 from pplx.checkpoint import load_state, save_state
@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConvergenceWarning",
+    "compound",
     "Model",
     "enable_compilation_cache",
     "Posterior",

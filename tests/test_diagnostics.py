@@ -75,7 +75,9 @@ def _oracle(az, fn_name, method, x):
 
 
 @pytest.mark.parametrize("data_name", sorted(DATASETS))
-@pytest.mark.parametrize(("fn", "az_name", "method"), ESTIMATORS, ids=lambda v: getattr(v, "__name__", str(v)))
+@pytest.mark.parametrize(
+    ("fn", "az_name", "method"), ESTIMATORS, ids=lambda v: getattr(v, "__name__", str(v))
+)
 def test_matches_arviz(az, data_name, fn, az_name, method):
     x = DATASETS[data_name]
     ours = np.asarray(fn(x))

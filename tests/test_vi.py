@@ -62,8 +62,16 @@ DECAY = optax.adam(optax.exponential_decay(0.05, 3000, 0.01))
 
 def test_fullrank_recovers_gaussian_posterior_exactly():
     X, y, mean, cov, _ = _linreg_data()
-    approx = vi.advi(linreg(X, y), jax.random.key(0), num_steps=3000, method="fullrank",
-                     optimizer=DECAY, num_elbo_samples=16, convergence=None, init_scale=1.0)
+    approx = vi.advi(
+        linreg(X, y),
+        jax.random.key(0),
+        num_steps=3000,
+        method="fullrank",
+        optimizer=DECAY,
+        num_elbo_samples=16,
+        convergence=None,
+        init_scale=1.0,
+    )
     sd = np.sqrt(np.diag(cov))
     np.testing.assert_allclose(approx.mean, mean, atol=0.05 * sd.min())
     np.testing.assert_allclose(approx.cov, cov, atol=0.05 * sd.min() ** 2)
@@ -71,8 +79,16 @@ def test_fullrank_recovers_gaussian_posterior_exactly():
 
 def test_meanfield_recovers_kl_solution():
     X, y, mean, _, precision = _linreg_data()
-    approx = vi.advi(linreg(X, y), jax.random.key(1), num_steps=3000, method="meanfield",
-                     optimizer=DECAY, num_elbo_samples=16, convergence=None, init_scale=1.0)
+    approx = vi.advi(
+        linreg(X, y),
+        jax.random.key(1),
+        num_steps=3000,
+        method="meanfield",
+        optimizer=DECAY,
+        num_elbo_samples=16,
+        convergence=None,
+        init_scale=1.0,
+    )
     sd = 1 / np.sqrt(np.diag(precision))  # KL(q||p) optimum: the precision's diagonal
     np.testing.assert_allclose(approx.mean, mean, atol=0.05 * sd.min())
     np.testing.assert_allclose(approx.std, sd, rtol=0.05)
@@ -90,13 +106,19 @@ def test_sample_and_arviz_include_deterministics():
     idata = approx.to_arviz(jax.random.key(4), num_draws=30)
     assert idata.posterior["beta"].shape == (1, 30, 2)
     assert np.isfinite(float(approx.elbo))
-    assert np.isnan(np.asarray(approx.elbo_trace)[int(approx.num_steps):]).all()
+    assert np.isnan(np.asarray(approx.elbo_trace)[int(approx.num_steps) :]).all()
 
 
 def test_convergence_stops_early():
     X, y, *_ = _linreg_data()
-    approx = vi.advi(linreg(X, y), jax.random.key(5), num_steps=20000, convergence="params",
-                     tol=1e-2, num_elbo_samples=4)
+    approx = vi.advi(
+        linreg(X, y),
+        jax.random.key(5),
+        num_steps=20000,
+        convergence="params",
+        tol=1e-2,
+        num_elbo_samples=4,
+    )
     assert bool(approx.converged) and int(approx.num_steps) < 20000
     assert int(approx.num_steps) % 100 == 0
 
@@ -108,11 +130,11 @@ def test_convergence_stops_early():
 def test_logistic_advi_means_close_to_nuts():
     X, y = _logistic_data()
     m = logistic(X, y)
-    res = pplx.infer.nuts_run(m, jax.random.key(0), num_warmup=300, num_samples=300,
-                              num_chains=2)
+    res = pplx.infer.nuts_run(m, jax.random.key(0), num_warmup=300, num_samples=300, num_chains=2)
     draws = np.asarray(res.draws["beta"]).reshape(-1, 3)
-    approx = vi.advi(m, jax.random.key(1), num_steps=3000, optimizer=DECAY,
-                     num_elbo_samples=8, convergence=None)
+    approx = vi.advi(
+        m, jax.random.key(1), num_steps=3000, optimizer=DECAY, num_elbo_samples=8, convergence=None
+    )
     # mean-field means are near the posterior mean; allow 20% of a posterior sd plus MC
     sd = draws.std(0)
     assert np.all(np.abs(np.asarray(approx.mean) - draws.mean(0)) < 0.2 * sd + 4 * sd / 15)
@@ -139,10 +161,22 @@ def test_minibatch_elbo_gradient_is_unbiased():
 
 def test_minibatch_advi_fits():
     X, y = _logistic_data()
-    full = vi.advi(logistic(X, y), jax.random.key(0), num_steps=2000, optimizer=DECAY,
-                   num_elbo_samples=4, convergence=None)
-    mini = vi.advi(logistic(X, y, batch=50), jax.random.key(0), num_steps=2000,
-                   optimizer=DECAY, num_elbo_samples=4, convergence=None)
+    full = vi.advi(
+        logistic(X, y),
+        jax.random.key(0),
+        num_steps=2000,
+        optimizer=DECAY,
+        num_elbo_samples=4,
+        convergence=None,
+    )
+    mini = vi.advi(
+        logistic(X, y, batch=50),
+        jax.random.key(0),
+        num_steps=2000,
+        optimizer=DECAY,
+        num_elbo_samples=4,
+        convergence=None,
+    )
     np.testing.assert_allclose(mini.mean, full.mean, atol=0.15)
 
 
@@ -180,8 +214,7 @@ def test_advi_jit_and_vmap_over_seeds():
     fit = jax.jit(jax.vmap(lambda k: vi.advi(m, k, num_steps=200, convergence=None).mean))
     means = fit(jax.random.split(jax.random.key(0), 3))
     assert means.shape == (3, 2) and not np.allclose(means[0], means[1])
-    single = vi.advi(m, jax.random.split(jax.random.key(0), 3)[0], num_steps=200,
-                     convergence=None)
+    single = vi.advi(m, jax.random.split(jax.random.key(0), 3)[0], num_steps=200, convergence=None)
     np.testing.assert_allclose(means[0], single.mean, rtol=1e-6)
 
 
