@@ -19,7 +19,13 @@ import numpy as np
 
 from pplx.core.handlers import site_key
 from pplx.core.stack import Message
-from pplx.model.execute import constrain, is_latent, joint_log_density, run_traced
+from pplx.model.execute import (
+    constrain,
+    is_latent,
+    joint_log_density,
+    reported_values,
+    run_traced,
+)
 from pplx.model.layout import Layout
 from pplx.model.model import Model
 
@@ -149,15 +155,7 @@ def constrained_values(
 ) -> dict[str, jax.Array]:
     """Latent values (continuous constrained, discrete as is) and deterministics."""
     discrete = layout.unravel(ints)
-    sites = _trace(model, z, discrete)
-    out = {
-        name: m.value
-        for name, m in sites.items()
-        if name in model.layout.names or m.type == "deterministic"
-    }
-    for m in sites.values():
-        if "missing" in m.infer:
-            out[m.infer["missing"][0]] = m.infer["missing"][1]
+    out = reported_values(_trace(model, z, discrete), model.layout.names)
     return {**out, **discrete}
 
 

@@ -154,3 +154,17 @@ def joint_log_density(sites: dict[str, Message], jacobian: bool = True) -> jax.A
     """Sum of all sites' contributions."""
     terms = [site_log_density(m, jacobian) for m in sites.values()]
     return sum(terms[1:], terms[0]) if terms else jnp.zeros(())
+
+
+def reported_values(sites: dict[str, Message], latent_names) -> dict:
+    """The values a posterior reports: latents in ``latent_names``, deterministics, and
+    the imputed values of missing data (``<site>_missing``)."""
+    out = {
+        name: m.value
+        for name, m in sites.items()
+        if name in latent_names or m.type == "deterministic"
+    }
+    for m in sites.values():
+        if "missing" in m.infer:
+            out[m.infer["missing"][0]] = m.infer["missing"][1]
+    return out

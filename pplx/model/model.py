@@ -18,7 +18,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.core.handlers import substitute
-from pplx.model.execute import constrain, joint_log_density, run_traced, unconstrain
+from pplx.model.execute import (
+    constrain,
+    joint_log_density,
+    reported_values,
+    run_traced,
+    unconstrain,
+)
 from pplx.model.inspect import inspect_sites
 from pplx.model.layout import Layout
 from pplx.model.sites import SiteInfo
@@ -163,16 +169,7 @@ class Model(eqx.Module):
 
     def constrain(self, z: jax.Array) -> dict[str, jax.Array]:
         """Constrained latent values and deterministics at the unconstrained point ``z``."""
-        sites = self.trace_at(z)
-        out = {
-            name: m.value
-            for name, m in sites.items()
-            if name in self.layout.names or m.type == "deterministic"
-        }
-        for m in sites.values():
-            if "missing" in m.infer:
-                out[m.infer["missing"][0]] = m.infer["missing"][1]
-        return out
+        return reported_values(self.trace_at(z), self.layout.names)
 
     def flatten(self, point: dict) -> jax.Array:
         """The flat unconstrained vector of a point given in constrained values."""
