@@ -150,3 +150,31 @@ def test_segment_plan_covers_the_schedule_once():
     assert length == 5 and sum(kept) == 5 and len(segments) == 4
     assert sum(int(s.active.sum()) for s in segments) == 17
     assert [int(s.is_last_warmup.sum()) for s in segments] == [0, 1, 0, 0]
+
+
+def test_funnel_divergences_are_reported_by_name():
+    """Neal's funnel in the centred form: NUTS diverges in the neck, and the warning says
+    how many transitions diverged and what to try."""
+
+    @pplx.model
+    def funnel():
+        log_scale = pplx.sample("log_scale", dist.Normal(0.0, 3.0))
+        with pplx.plate("x_dim", 5):
+            pplx.sample("x", dist.Normal(0.0, jnp.exp(log_scale / 2)))
+
+    with pytest.warns(pplx.ConvergenceWarning) as caught:
+        post = pplx.nuts(
+            funnel(),
+            jax.random.key(0),
+            num_warmup=300,
+            num_samples=300,
+            num_chains=2,
+            progress_bar=False,
+            return_inferencedata=False,
+        )
+    divergent = int(post.stats["diverging"].sum())
+    assert divergent > 0
+    messages = [str(w.message) for w in caught]
+    assert any(
+        f"{divergent} divergent transitions" in m and "target_accept" in m for m in messages
+    ), messages
