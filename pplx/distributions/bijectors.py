@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import abc
 import math
 
 import equinox as eqx
@@ -51,13 +52,13 @@ def _bcast(*xs):
 class Bijector(eqx.Module):
     """Base class: subclasses implement the two ``*_and_log_det`` methods."""
 
+    @abc.abstractmethod
     def forward_and_log_det(self, x):
         """Map unconstrained ``x`` to ``(y, log|det dy/dx|)``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def inverse_and_log_det(self, y):
         """Map constrained ``y`` to ``(x, log|det dx/dy|)``."""
-        raise NotImplementedError
 
     def forward(self, x):
         """Map unconstrained ``x`` to the constrained space."""
