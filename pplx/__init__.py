@@ -7,7 +7,7 @@ Example:
 """
 
 from pplx import compound, distributions, handlers, infer, vi
-from pplx.api import logcdf, logp, nuts, nuts_run, to_posterior
+from pplx.api import logcdf, logp, nuts_run, to_posterior
 from pplx.cache import enable_compilation_cache
 from pplx.checkpoint import load_state, save_state
 from pplx.core.primitives import deterministic, factor, plate, sample
@@ -16,6 +16,7 @@ from pplx.forward import posterior_predictive, prior_predictive
 from pplx.model import Model, model
 from pplx.model.transforms import condition, do
 from pplx.results import Posterior
+from pplx.sampling import hmc, mcmc, nuts
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,8 @@ __all__ = [
     "logp",
     "model",
     "nuts",
+    "hmc",
+    "mcmc",
     "nuts_run",
     "plate",
     "posterior_predictive",

@@ -31,6 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pplx.jit import filter_jit
 from pplx.kernels import adaptation
 from pplx.kernels import compound as ck
 from pplx.model import Model
@@ -109,7 +110,9 @@ def build_blocks(model, layout, assignment, target_accept, max_tree_depth, dense
     blocks = []
     z_index = {b.name: range(b.offset, b.offset + b.size) for b in model.layout.blocks}
     for method in CONTINUOUS_METHODS:
-        idx = [i for n, m in assignment.items() if m == method and n in z_index for i in z_index[n]]
+        idx = sorted(
+            i for n, m in assignment.items() if m == method and n in z_index for i in z_index[n]
+        )
         if idx:
             kernel = {
                 "nuts": lambda: ck.nuts_block(max_tree_depth, target_accept, dense_mass),
@@ -170,22 +173,28 @@ def sample_run(
     The checks and the step assignment run in Python on the concrete model (they read
     the supports of the discrete sites); the run itself is traceable. See :func:`sample`.
     """
-    layout, assignment, blocks = _prepare(
+    plan = _prepare(
         model, step, num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass
     )
-    draws, stats, state = _run(model, key, layout, blocks, num_warmup, num_samples, num_chains)
-    return CompoundResult(draws, stats, state, assignment)
+    draws, stats, state = _run(model, key, plan)
+    return CompoundResult(draws, stats, state, dict(plan.assignment))
 
 
-def _prepare(model, step, num_warmup, num_samples, num_chains, *nuts_settings):
+def _prepare(model, step, num_warmup, num_samples, num_chains, *nuts_settings) -> _Plan:
     require_bound_model(model, "pplx.compound.sample")
     _check_settings(num_warmup, num_samples, num_chains)
     layout = discrete_layout(model)
     assignment = assign_methods(model, layout, step)
-    blocks = build_blocks(model, layout, assignment, *nuts_settings)
-    if not blocks:
+    if not assignment:
         raise ValueError(f"model {model.fn.__name__} has no latent sites to sample.")
-    return layout, assignment, blocks
+    return _Plan(
+        layout,
+        tuple(sorted(assignment.items())),
+        num_warmup,
+        num_samples,
+        num_chains,
+        tuple(nuts_settings),
+    )
 
 
 def _initial_state(model, layout, init, key):
@@ -197,26 +206,52 @@ def _initial_state(model, layout, init, key):
     return init(z, ints)
 
 
-def _run(model, key, layout, blocks, num_warmup, num_samples, num_chains):
+class _Plan(NamedTuple):
+    """Everything static about a compound run (hashable: one compiled program per plan)."""
+
+    layout: DiscreteLayout
+    assignment: tuple[tuple[str, str], ...]
+    num_warmup: int
+    num_samples: int
+    num_chains: int
+    nuts_settings: tuple  # target_accept, max_tree_depth, dense_mass
+
+
+def _run(model, key, plan: _Plan):
+    layout = plan.layout
+    blocks = build_blocks(model, layout, dict(plan.assignment), *plan.nuts_settings)
     logdensity = lambda z, ints: joint_logdensity(model, z, ints, layout=layout)
     init, step = ck.compound(logdensity, blocks)
     init_key, run_key = jax.random.split(key)
-    chains = jnp.arange(num_chains)
+    chains = jnp.arange(plan.num_chains)
     states = jax.vmap(
         lambda c: _initial_state(model, layout, init, jax.random.fold_in(init_key, c))
     )(chains)
 
-    def body(carry, x):
+    def transition(carry, x):
         t, stage = x
         keys = jax.vmap(lambda c: jax.random.fold_in(jax.random.fold_in(run_key, t), c))(chains)
-        states, infos = jax.vmap(step, in_axes=(0, 0, None))(keys, carry, stage)
+        return jax.vmap(step, in_axes=(0, 0, None))(keys, carry, stage)
+
+    def keep(carry, x):
+        states, infos = transition(carry, x)
         return states, (states.z, states.ints, states.logdensity, infos)
 
-    total = num_warmup + num_samples
-    xs = (jnp.arange(total), _stages(num_warmup, num_samples))
-    final, (z, ints, lp, infos) = jax.lax.scan(body, states, xs)
-    keep = lambda a: jnp.swapaxes(a[num_warmup:], 0, 1)  # (chain, draw, ...)
-    z, ints, lp, infos = keep(z), keep(ints), keep(lp), jax.tree.map(keep, infos)
+    # warmup draws are not kept: the warmup scan outputs nothing
+    stages = _stages(plan.num_warmup, plan.num_samples)
+    total = plan.num_warmup + plan.num_samples
+    part = lambda lo, hi: (jnp.arange(lo, hi), jax.tree.map(lambda a: a[lo:hi], stages))
+    states, _ = jax.lax.scan(
+        lambda c, x: (transition(c, x)[0], None), states, part(0, plan.num_warmup)
+    )
+    final, (z, ints, lp, infos) = jax.lax.scan(keep, states, part(plan.num_warmup, total))
+    chain_first = lambda a: jnp.swapaxes(a, 0, 1)  # (chain, draw, ...)
+    z, ints, lp, infos = (
+        chain_first(z),
+        chain_first(ints),
+        chain_first(lp),
+        jax.tree.map(chain_first, infos),
+    )
     draws = jax.vmap(jax.vmap(lambda a, b: constrained_values(model, a, b, layout)))(z, ints)
     stats = {"lp": lp}
     for name, info in zip(ck.block_names(blocks), infos, strict=True):
@@ -224,6 +259,9 @@ def _run(model, key, layout, blocks, num_warmup, num_samples, num_chains):
         if name == "nuts":
             stats["diverging"] = info.diverging
     return draws, stats, final
+
+
+_run_compiled = filter_jit(_run)
 
 
 def sample(
@@ -257,11 +295,11 @@ def sample(
         NUTS block, ``diverging``. ``attrs["step_methods"]`` records the assignment.
     """
     # checks, layout and assignment in Python on the concrete model, before compiling
-    layout, assignment, blocks = _prepare(
+    plan = _prepare(
         model, step, num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass
     )
-    run = jax.jit(lambda m, k: _run(m, k, layout, blocks, num_warmup, num_samples, num_chains))
-    draws, stats, state = run(model, key)
+    # compiled once per model structure and plan: new data of the same shape reuse it
+    draws, stats, state = _run_compiled(model, key, plan)
     sites = model.named_vars
     observed = model.observed_data()
     return Posterior(
@@ -270,6 +308,6 @@ def sample(
         dims={k: sites[k].dims for k in draws if k in sites},
         observed={k: np.asarray(v) for k, v in observed.items()},
         observed_dims={k: sites[k].dims for k in observed},
-        attrs={"step_methods": str(dict(sorted(assignment.items())))},
+        attrs={"step_methods": str(dict(plan.assignment))},
         state=state,
     )

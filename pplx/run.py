@@ -7,7 +7,7 @@ transition ``t`` is ``fold_in(fold_in(key, t), c)``: it depends on neither the n
 chains, nor how they are run, nor how the run is cut into segments, so a resumed run
 continues exactly where a longer run would have gone.
 
-The same :func:`advance` serves a whole run in one call (:func:`run_nuts`, the pure
+The same :func:`advance` serves a whole run in one call (:func:`run_chains`, the pure
 entry) and a run cut into equal segments driven from the host (:func:`segment_plan`),
 which is how the friendly driver shows progress without host callbacks in the compiled
 program (such programs cannot be kept in JAX's persistent compilation cache).
@@ -23,7 +23,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.kernels import adaptation
-from pplx.kernels.nuts import NUTSInfo, NUTSState, nuts
+from pplx.kernels.nuts import NUTSInfo, NUTSState
+from pplx.kernels.spec import DEFAULT_KERNEL
 
 CHAIN_METHODS = ("vectorized", "sequential", "parallel")
 
@@ -121,10 +122,10 @@ def init_carry(
     *,
     num_warmup: int,
     dense_mass: bool = False,
-    max_tree_depth: int = 10,
+    kernel=DEFAULT_KERNEL,
 ) -> RunCarry:
     """The carry before the first transition: from starting points, or from ``state``."""
-    algo = nuts(logdensity_fn, max_tree_depth=max_tree_depth)
+    algo = kernel.build(logdensity_fn)
     window_init = jax.vmap(lambda p: adaptation.window_init(p, dense_mass))
     if state is not None:
         if num_warmup:
@@ -156,13 +157,14 @@ def advance(
     *,
     chain_ids: jax.Array | None = None,
     target_accept: float = 0.8,
-    max_tree_depth: int = 10,
+    kernel=DEFAULT_KERNEL,
     progress=None,
     progress_offset=0,
 ) -> tuple[RunCarry, tuple]:
-    """Run the transitions of ``steps``; return the new carry and the kept draws
+    """Run the transitions of ``steps`` with ``kernel`` (a spec from
+    :mod:`pplx.kernels.spec`); return the new carry and the kept draws
     ``(positions (buffer_size, chain, d), info)``, written at ``steps.slot``."""
-    algo = nuts(logdensity_fn, max_tree_depth=max_tree_depth)
+    algo = kernel.build(logdensity_fn)
     num_chains, num_dims = carry.kernel_state.position.shape
     chain_ids = jnp.arange(num_chains) if chain_ids is None else chain_ids
     update = jax.vmap(adaptation.window_update, in_axes=(0, None, 0, 0, None))
@@ -240,7 +242,7 @@ def as_output(carry: RunCarry, buffer) -> RunOutput:
     )
 
 
-def run_nuts(
+def run_chains(
     logdensity_fn: Callable,
     key: jax.Array,
     init_positions: jax.Array | None = None,
@@ -250,13 +252,14 @@ def run_nuts(
     num_samples: int,
     thinning: int = 1,
     target_accept: float = 0.8,
-    max_tree_depth: int = 10,
+    kernel=DEFAULT_KERNEL,
     dense_mass: bool = False,
     chain_ids: jax.Array | None = None,
     progress=None,
     progress_offset=0,
 ) -> RunOutput:
-    """NUTS with Stan window adaptation, all chains vectorised, in one scan.
+    """``kernel`` (NUTS by default, or HMC: see :mod:`pplx.kernels.spec`) with Stan
+    window adaptation, all chains vectorised, in one scan.
 
     Starts from ``init_positions`` ``(chains, d)`` (with warmup) or continues ``state``
     (warmup already done: ``num_warmup`` must be 0). Keeps every ``thinning``-th draw.
@@ -270,7 +273,7 @@ def run_nuts(
         state,
         num_warmup=num_warmup,
         dense_mass=dense_mass,
-        max_tree_depth=max_tree_depth,
+        kernel=kernel,
     )
     carry, buffer = advance(
         logdensity_fn,
@@ -280,7 +283,7 @@ def run_nuts(
         num_samples,
         chain_ids=chain_ids,
         target_accept=target_accept,
-        max_tree_depth=max_tree_depth,
+        kernel=kernel,
         progress=progress,
         progress_offset=progress_offset - carry.iteration,
     )

@@ -1,4 +1,4 @@
-"""A NUTS run cut into equal segments driven from the host: the friendly driver's way.
+"""An MCMC run cut into equal segments driven from the host: the friendly driver's way.
 
 Each segment is the same compiled program (the schedule slice is an argument), so a run
 compiles three small programs (start, segment, finish) once per model shape, none with
@@ -22,9 +22,7 @@ from pplx.run import RunOutput, advance, final_state, init_carry, schedule, segm
 
 
 @filter_jit
-def _start(
-    model: Model, key, init_positions, state, *, num_chains, num_warmup, dense_mass, max_tree_depth
-):
+def _start(model: Model, key, init_positions, state, *, num_chains, num_warmup, dense_mass, kernel):
     init_key, _ = jax.random.split(key)
     positions, ok = initial_positions(model, init_key, num_chains, init_positions, state)
     carry = init_carry(
@@ -33,13 +31,13 @@ def _start(
         state,
         num_warmup=num_warmup,
         dense_mass=dense_mass,
-        max_tree_depth=max_tree_depth,
+        kernel=kernel,
     )
     return carry, positions, ok
 
 
 @filter_jit
-def _segment(model: Model, key, carry, steps, *, buffer_size, target_accept, max_tree_depth):
+def _segment(model: Model, key, carry, steps, *, buffer_size, target_accept, kernel):
     _, run_key = jax.random.split(key)
     return advance(
         model.logdensity,
@@ -48,7 +46,7 @@ def _segment(model: Model, key, carry, steps, *, buffer_size, target_accept, max
         steps,
         buffer_size,
         target_accept=target_accept,
-        max_tree_depth=max_tree_depth,
+        kernel=kernel,
     )
 
 
@@ -57,7 +55,7 @@ def _finish(model: Model, out: RunOutput, init_positions, init_ok, log_likelihoo
     return finish(model, out, init_positions, init_ok, log_likelihood)
 
 
-def nuts_segmented(
+def mcmc_segmented(
     model: Model,
     key,
     *,
@@ -65,7 +63,7 @@ def nuts_segmented(
     num_samples: int,
     num_chains: int,
     target_accept: float,
-    max_tree_depth: int,
+    kernel,
     dense_mass: bool,
     thinning: int,
     init_positions,
@@ -74,7 +72,8 @@ def nuts_segmented(
     num_segments: int = 20,
     progress_bar: bool = True,
 ) -> NUTSResult:
-    """Vectorised NUTS in ``num_segments`` host-driven segments (see the module doc)."""
+    """Vectorised chains of ``kernel`` (a spec from :mod:`pplx.kernels.spec`) in
+    ``num_segments`` host-driven segments (see the module doc)."""
     carry, positions, ok = _start(
         model,
         key,
@@ -83,7 +82,7 @@ def nuts_segmented(
         num_chains=num_chains,
         num_warmup=num_warmup,
         dense_mass=dense_mass,
-        max_tree_depth=max_tree_depth,
+        kernel=kernel,
     )
     if not bool(jnp.all(ok)):  # fail before sampling; the caller explains which sites
         return NUTSResult({}, {}, None, positions, ok, {}, {})
@@ -103,7 +102,7 @@ def nuts_segmented(
                 steps,
                 buffer_size=length,
                 target_accept=target_accept,
-                max_tree_depth=max_tree_depth,
+                kernel=kernel,
             )
             if count:
                 drawn.append(jax.tree.map(lambda a, n=count: np.asarray(a[:n]), (pos, info)))

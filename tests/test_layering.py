@@ -82,7 +82,7 @@ def test_results_imports_no_pplx_module():
 
 
 # user entry points: the only modules that join the model layer and the kernels
-ENTRY_MODULES = ["api.py", "streaming.py", "vi/advi.py", "vi/mode.py", "compound.py"]
+ENTRY_MODULES = ["api.py", "sampling.py", "streaming.py", "vi/advi.py", "vi/mode.py", "compound.py"]
 
 
 def test_only_entry_modules_join_model_and_kernels():

@@ -129,13 +129,13 @@ def test_parallel_chains_on_four_host_devices():
 
 @pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # short run
 def test_progress_bar_run_in_segments_gives_the_pure_entrys_draws(capsys):
-    from pplx.api import _nuts_compiled
+    from pplx.api import _mcmc_compiled
 
     settings = dict(num_warmup=100, num_samples=40, num_chains=3, thinning=2)
     shown = pplx.nuts(
         MODEL, jax.random.key(4), progress_bar=True, return_inferencedata=False, **settings
     )
-    pure = _nuts_compiled(MODEL, jax.random.key(4), **settings)
+    pure = _mcmc_compiled(MODEL, jax.random.key(4), **settings)
     np.testing.assert_array_equal(shown.draws["mu"], pure.draws["mu"])
     np.testing.assert_array_equal(shown.stats["n_steps"], pure.stats["n_steps"])
     np.testing.assert_array_equal(shown.state.iteration, pure.state.iteration)

@@ -1,0 +1,75 @@
+"""Which gradient-based kernel a run uses, as a small hashable value.
+
+The drivers in :mod:`pplx.run` adapt a step size and a mass matrix the same way for
+every kernel whose ``step`` is ``step(key, state, step_size, inverse_mass_matrix)``.
+A spec names the kernel and its static settings; ``build(logdensity_fn)`` returns the
+:class:`~pplx.kernels.base.Algorithm`. Specs are NamedTuples of Python numbers, so a
+jitted driver treats them as static and caches one program per spec.
+
+Example:
+    >>> import jax, jax.numpy as jnp
+    >>> spec = HMCSpec(num_integration_steps=8)
+    >>> algo = spec.build(lambda z: -0.5 * jnp.sum(z**2))
+    >>> _, info = algo.step(jax.random.key(0), algo.init(jnp.zeros(2)), 0.2, jnp.ones(2))
+    >>> int(info.n_steps), spec.name
+    (8, 'hmc')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from pplx.kernels.base import Algorithm
+from pplx.kernels.hmc import hmc, jittered_hmc
+from pplx.kernels.nuts import nuts
+
+
+class NUTSSpec(NamedTuple):
+    """The No-U-Turn Sampler with multinomial sampling along the trajectory."""
+
+    max_tree_depth: int = 10
+
+    @property
+    def name(self) -> str:
+        return "nuts"
+
+    def build(self, logdensity_fn: Callable) -> Algorithm:
+        return nuts(logdensity_fn, max_tree_depth=self.max_tree_depth)
+
+
+class HMCSpec(NamedTuple):
+    """Static-path HMC; ``jitter > 0`` draws the number of steps afresh each transition
+    from ``[(1 - jitter) L, (1 + jitter) L]``."""
+
+    num_integration_steps: int = 32
+    jitter: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return "hmc"
+
+    def build(self, logdensity_fn: Callable) -> Algorithm:
+        if self.jitter > 0:
+            return jittered_hmc(logdensity_fn, self.num_integration_steps, self.jitter)
+        return hmc(logdensity_fn, self.num_integration_steps)
+
+
+def check_spec(spec) -> None:
+    """Raise ``ValueError`` for settings no kernel can run with."""
+    if isinstance(spec, NUTSSpec):
+        depth = spec.max_tree_depth
+        if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
+            raise ValueError(f"max_tree_depth must be a Python int >= 1, got {depth!r}.")
+        return
+    if isinstance(spec, HMCSpec):
+        steps = spec.num_integration_steps
+        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
+            raise ValueError(f"num_integration_steps must be a Python int >= 1, got {steps!r}.")
+        if not 0.0 <= float(spec.jitter) < 1.0:
+            raise ValueError(f"jitter must lie in [0, 1), got {spec.jitter!r}.")
+        return
+    raise TypeError(f"kernel must be a NUTSSpec or an HMCSpec, got {type(spec).__name__}.")
+
+
+DEFAULT_KERNEL = NUTSSpec()

@@ -1,0 +1,290 @@
+"""The friendly MCMC drivers: ``pplx.nuts``, ``pplx.hmc`` and the general ``pplx.mcmc``.
+
+Each checks the model and settings before compiling, finds finite starting points (or
+explains why none exist), compiles warmup and sampling once per model shape and settings,
+shows a progress bar, warns about divergences, R-hat and ESS, and returns ArviZ
+``InferenceData`` (or a :class:`pplx.Posterior`). The pure entries they wrap live in
+:mod:`pplx.api` (``pplx.infer.nuts_run``, ``hmc_run``, ``mcmc_run``).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pplx import progress as progress_lib
+from pplx.api import (
+    NUTSResult,
+    _check_run_options,
+    _check_settings,
+    _mcmc_compiled,
+    to_posterior,
+)
+from pplx.errors import ConvergenceWarning
+from pplx.kernels.spec import HMCSpec, NUTSSpec
+from pplx.model import Model
+from pplx.model.checks import require_continuous_latents
+from pplx.run import ChainState
+from pplx.timing import Timer
+
+KERNELS = ("nuts", "hmc", "compound")
+
+
+def nuts(
+    model: Model,
+    key: jax.Array,
+    *,
+    num_warmup: int = 1000,
+    num_samples: int = 1000,
+    num_chains: int = 4,
+    target_accept: float = 0.8,
+    max_tree_depth: int = 10,
+    dense_mass: bool = False,
+    thinning: int = 1,
+    chain_method: str = "vectorized",
+    init: dict | str | None = None,
+    state: ChainState | None = None,
+    log_likelihood: bool = False,
+    coords: dict | None = None,
+    progress_bar: bool = True,
+    return_inferencedata: bool = True,
+):
+    """Sample a model with NUTS and return ArviZ ``InferenceData``: the friendly entry.
+
+    Args:
+        model: a bound model.
+        key: a JAX PRNG key.
+        num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass,
+        thinning, chain_method, state: as in :func:`pplx.infer.nuts_run` (``state`` is
+            the ``.state`` of a ``Posterior`` returned with ``return_inferencedata=False``).
+        init: optional dict of constrained starting values by site name (all chains), or
+            ``"advi"`` / ``"pathfinder"`` to start from draws of a variational fit.
+        log_likelihood: add the ``log_likelihood`` group (for ``az.loo`` / ``az.waic``).
+        coords: coordinate values by dimension name, e.g. ``{"school": names}``.
+        progress_bar: show a progress bar on stderr.
+        return_inferencedata: False returns a :class:`pplx.results.Posterior` (with the
+            final chain ``state``, to continue the run later).
+
+    Example:
+        >>> import jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def mean_model(y):
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 10.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu, 1.0), obs=y)
+        >>> idata = pplx.nuts(mean_model(jnp.ones(5)), jax.random.key(0), num_warmup=200,
+        ...                   num_samples=200, num_chains=2, progress_bar=False)
+        >>> idata.posterior["mu"].shape
+        (2, 200)
+    """
+    options = {k: v for k, v in locals().items() if k not in ("model", "key", "max_tree_depth")}
+    return _drive(model, key, NUTSSpec(max_tree_depth), **options)
+
+
+def hmc(
+    model: Model,
+    key: jax.Array,
+    *,
+    num_integration_steps: int = 32,
+    jitter: float = 0.0,
+    num_warmup: int = 1000,
+    num_samples: int = 1000,
+    num_chains: int = 4,
+    target_accept: float = 0.8,
+    dense_mass: bool = False,
+    thinning: int = 1,
+    chain_method: str = "vectorized",
+    init: dict | str | None = None,
+    state: ChainState | None = None,
+    log_likelihood: bool = False,
+    coords: dict | None = None,
+    progress_bar: bool = True,
+    return_inferencedata: bool = True,
+):
+    """Sample a model with HMC (static or jittered path length): the friendly entry.
+
+    ``num_integration_steps`` leapfrog steps per transition; with ``jitter > 0`` the
+    number is drawn each transition from ``[(1 - jitter) L, (1 + jitter) L]``, which
+    avoids the periodic orbits a fixed length can fall into. Step size and mass matrix
+    are adapted as for NUTS (Stan's windows). HMC needs its path length tuned by hand:
+    too short and it random-walks, too long and it wastes gradients; prefer
+    :func:`nuts` unless you know a good length. Other arguments as in :func:`nuts`.
+
+    Example:
+        >>> import jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def mean_model(y):
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 10.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu, 1.0), obs=y)
+        >>> idata = pplx.hmc(mean_model(jnp.ones(5)), jax.random.key(0),
+        ...                  num_integration_steps=8, jitter=0.5, num_warmup=200,
+        ...                  num_samples=200, num_chains=2, progress_bar=False)
+        >>> idata.posterior["mu"].shape
+        (2, 200)
+    """
+    options = {
+        k: v for k, v in locals().items() if k not in ("model", "key", "num_integration_steps")
+    }
+    del options["jitter"]
+    return _drive(model, key, HMCSpec(num_integration_steps, jitter), **options)
+
+
+def mcmc(model: Model, key: jax.Array, *, kernel="nuts", **options):
+    """Sample a model with the kernel named by ``kernel``: the general friendly entry.
+
+    Args:
+        model: a bound model.
+        key: a JAX PRNG key.
+        kernel: ``"nuts"`` (:func:`nuts`), ``"hmc"`` (:func:`hmc`), ``"compound"``
+            (:func:`pplx.compound.sample`: NUTS, Gibbs and Metropolis blocks for models
+            with discrete latents), or a spec from :mod:`pplx.kernels.spec`.
+        **options: the chosen driver's keyword arguments.
+
+    Example:
+        >>> import jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def mean_model(y):
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 10.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu, 1.0), obs=y)
+        >>> post = pplx.mcmc(mean_model(jnp.ones(5)), jax.random.key(0), kernel="hmc",
+        ...                  num_integration_steps=8, num_warmup=100, num_samples=100,
+        ...                  progress_bar=False, return_inferencedata=False)
+        >>> post.draws["mu"].shape
+        (4, 100)
+    """
+    if isinstance(kernel, NUTSSpec):
+        return nuts(model, key, max_tree_depth=kernel.max_tree_depth, **options)
+    if isinstance(kernel, HMCSpec):
+        steps, jitter = kernel.num_integration_steps, kernel.jitter
+        return hmc(model, key, num_integration_steps=steps, jitter=jitter, **options)
+    if kernel == "nuts":
+        return nuts(model, key, **options)
+    if kernel == "hmc":
+        return hmc(model, key, **options)
+    if kernel == "compound":
+        from pplx import compound
+
+        return compound.sample(model, key, **options)
+    raise ValueError(f"kernel must be one of {KERNELS} or a kernel spec, got {kernel!r}.")
+
+
+def _drive(
+    model: Model,
+    key,
+    kernel,
+    *,
+    num_warmup,
+    num_samples,
+    num_chains,
+    target_accept,
+    dense_mass,
+    thinning,
+    chain_method,
+    init,
+    state,
+    log_likelihood,
+    coords,
+    progress_bar,
+    return_inferencedata,
+):
+    """Check, compile (once per shape and settings), run with progress, then report."""
+    require_continuous_latents(model, kernel.name)
+    _check_settings(num_warmup, num_samples, num_chains, target_accept, kernel)
+    _check_run_options(thinning, chain_method, state, num_warmup)
+    coords = model.check_coords(coords)
+    settings = dict(
+        kernel=kernel,
+        num_warmup=num_warmup,
+        num_samples=num_samples,
+        num_chains=num_chains,
+        target_accept=target_accept,
+        dense_mass=dense_mass,
+        thinning=thinning,
+        init_positions=_user_init(model, init, key, num_chains),
+        state=state,
+        log_likelihood=log_likelihood,
+    )
+    if progress_bar and chain_method == "vectorized":
+        # host-driven segments: a progress bar without host callbacks in the program
+        from pplx.streaming import mcmc_segmented
+
+        with Timer() as timer:
+            result = jax.block_until_ready(mcmc_segmented(model, key, **settings))
+        return _report(model, result, timer, kernel, return_inferencedata, coords)
+    hook = None
+    if progress_bar:
+        passes = num_chains if chain_method == "sequential" else 1
+        hook = progress_lib.ProgressHook(
+            num_warmup, num_samples * thinning, num_chains, passes=passes
+        )
+        progress_lib.start(hook)
+    try:
+        with Timer() as timer:
+            result = _mcmc_compiled(
+                model, key, chain_method=chain_method, progress=hook, **settings
+            )
+            result = jax.block_until_ready(result)
+    finally:
+        if progress_bar:
+            progress_lib.finish()
+    return _report(model, result, timer, kernel, return_inferencedata, coords)
+
+
+def _user_init(model: Model, init, key, num_chains: int) -> jax.Array | None:
+    if init is None:
+        return None
+    if isinstance(init, str):
+        from pplx import vi
+
+        if init not in ("advi", "pathfinder"):
+            raise ValueError(
+                f"init must be a dict of values, 'advi' or 'pathfinder'; got {init!r}."
+            )
+        return vi.nuts_init(model, jax.random.fold_in(key, 7), method=init, num_chains=num_chains)
+    z = model.flatten(init)
+    if not bool(jnp.isfinite(model.logdensity(z))):
+        _raise_not_finite(model, z, "the given init values")
+    return z
+
+
+def _raise_not_finite(model: Model, z: jax.Array, where: str):
+    bad = {name: float(v) for name, v in model.point_logps(z).items() if not np.isfinite(float(v))}
+    listing = ", ".join(f"{k}: {v}" for k, v in bad.items()) or "(gradient is not finite)"
+    raise ValueError(
+        f"model {model.fn.__name__}: the log density is not finite at {where}. Sites with a "
+        f"non-finite log density: {listing}. Check the data against each site's support, "
+        "or pass init={site: value} with values inside the support."
+    )
+
+
+def _report(model: Model, result: NUTSResult, timer, kernel, return_inferencedata, coords):
+    """Explain a failed start, or warn about convergence and convert the result."""
+    if not bool(jnp.all(result.init_ok)):
+        chain = int(np.argmin(np.asarray(result.init_ok)))
+        _raise_not_finite(
+            model,
+            result.init_positions[chain],
+            "100 random points in (-2, 2) of unconstrained space",
+        )
+    posterior = to_posterior(model, result, coords)
+    posterior.attrs.update(timer.as_attrs())
+    posterior.attrs["sampler"] = kernel.name
+    _warn_convergence(posterior, getattr(kernel, "max_tree_depth", None))
+    return posterior.to_arviz() if return_inferencedata else posterior
+
+
+def _warn_convergence(posterior, max_tree_depth: int | None) -> None:
+    from pplx import diagnostics
+
+    for message in diagnostics.convergence_warnings(
+        posterior.draws, posterior.stats, max_tree_depth=max_tree_depth
+    ):
+        warnings.warn(message, ConvergenceWarning, stacklevel=5)
