@@ -28,6 +28,7 @@ from pplx.distributions.bijectors import (
     StickBreaking,
     UpperBound,
 )
+from pplx.distributions.car import CAR
 from pplx.distributions.combinators import Censored, Mixture, Truncated
 from pplx.distributions.continuous import (
     Beta,
@@ -66,7 +67,9 @@ from pplx.distributions.discrete_extra import (
     ZeroInflatedPoisson,
 )
 from pplx.distributions.discrete_more import DiscreteWeibull, HyperGeometric
+from pplx.distributions.hmm import GaussianHMM
 from pplx.distributions.improper import Flat, HalfFlat, ImproperUniform
+from pplx.distributions.matrix import MatrixNormal, Wishart
 from pplx.distributions.multivariate import Dirichlet, MultivariateNormal
 from pplx.distributions.multivariate_extra import (
     LKJCholesky,
@@ -88,6 +91,7 @@ from pplx.distributions.positive import (
     Pareto,
     Weibull,
 )
+from pplx.distributions.timeseries import AR, GARCH11, GaussianRandomWalk
 from pplx.distributions.zero_sum import ZeroSumBijector
 
 __all__ = [
@@ -168,6 +172,13 @@ __all__ = [
     "LowRankMultivariateNormal",
     "ZeroSumNormal",
     "DirichletMultinomial",
+    "Wishart",
+    "MatrixNormal",
+    "CAR",
+    "GaussianRandomWalk",
+    "AR",
+    "GARCH11",
+    "GaussianHMM",
     "Mixture",
     "Truncated",
     "Censored",
