@@ -84,8 +84,8 @@ def mcmc_run(
         >>> res.draws["mu"].shape, int(res.stats["n_steps"][0, 0])
         ((4, 50), 8)
     """
-    require_continuous_latents(model, kernel.name)
     _check_settings(num_warmup, num_samples, num_chains, target_accept, kernel)
+    require_continuous_latents(model, kernel.name)
     _check_run_options(thinning, chain_method, state, num_warmup)
     init_key, run_key = jax.random.split(key)
     ids = jnp.arange(num_chains)

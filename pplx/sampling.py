@@ -196,8 +196,8 @@ def _drive(
     return_inferencedata,
 ):
     """Check, compile (once per shape and settings), run with progress, then report."""
-    require_continuous_latents(model, kernel.name)
     _check_settings(num_warmup, num_samples, num_chains, target_accept, kernel)
+    require_continuous_latents(model, kernel.name)
     _check_run_options(thinning, chain_method, state, num_warmup)
     coords = model.check_coords(coords)
     settings = dict(
