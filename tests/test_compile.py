@@ -112,3 +112,22 @@ def test_same_key_same_draws():
     a = pplx.nuts_run(model, jax.random.key(5), **SETTINGS).draws["tau"]
     b = pplx.nuts_run(model, jax.random.key(5), **SETTINGS).draws["tau"]
     np.testing.assert_array_equal(a, b)
+
+
+def test_compound_run_compiles_once_per_plan(compile_events):
+    @pplx.model
+    def switch(y):
+        k = pplx.sample("k", dist.Bernoulli(probs=0.5))
+        mu = pplx.sample("mu", dist.Normal(0.0, 3.0))
+        with pplx.plate("obs", y.shape[0]):
+            pplx.sample("y", dist.Normal(mu + 2.0 * k, 1.0), obs=y)
+
+    run = lambda y, key: pplx.compound.sample(
+        switch(y), key, num_warmup=20, num_samples=10, num_chains=2
+    )
+    first = run(jnp.array([1.0, 2.5]), jax.random.key(0))
+    compiles_before = len(compile_events)
+    second = run(jnp.array([0.0, 4.0]), jax.random.key(1))
+    assert len(compile_events) == compiles_before  # new data, same shapes: no compile
+    assert first.draws["mu"].shape == second.draws["mu"].shape == (2, 10)
+    assert not np.array_equal(first.draws["mu"], second.draws["mu"])
