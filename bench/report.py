@@ -46,6 +46,8 @@ COLUMNS = (
     ("max_rhat", "max R-hat", "{:.3f}"),
     ("divergences", "div", "{:.0f}"),
     ("max_mean_err", "mean err", "{:.2f}"),
+    ("rerun_s", "rerun s", "{:.2f}"),
+    ("rerun_compile_s", "rerun compile s", "{:.2f}"),
 )
 
 
@@ -167,7 +169,9 @@ def markdown(result, agg) -> str:
         "Mean err: max over the reference scalars of |mean - reference mean| / reference sd;",
         "(!) marks a value above 4 / sqrt(min ESS bulk), more than sampling error explains.",
         "Overhead: sampling time / (gradient evaluations x cost of one gradient); (loop) uses",
-        "the cost inside a compiled loop, (call) the cost of one jitted call. See",
+        "the cost inside a compiled loop, (call) the cost of one jitted call. Rerun: a second",
+        "run in the same process with new data of the same shape and a new key (pplx only);",
+        "rerun compile s: compilation it needed (0: the program was reused). See",
         "docs/benchmarks.md.",
         "",
     ]
