@@ -53,6 +53,7 @@ from pplx.distributions.continuous_extra import (
 )
 from pplx.distributions.continuous_misc import Rice, Triangular, VonMises, Wald
 from pplx.distributions.continuous_more import LogNormal, Uniform
+from pplx.distributions.custom import CustomDist
 from pplx.distributions.discrete import Bernoulli, Binomial, Categorical, Poisson
 from pplx.distributions.discrete_extra import (
     BetaBinomial,
@@ -68,8 +69,16 @@ from pplx.distributions.discrete_extra import (
 )
 from pplx.distributions.discrete_more import DiscreteWeibull, HyperGeometric
 from pplx.distributions.hmm import GaussianHMM
+from pplx.distributions.hurdle import (
+    Hurdle,
+    HurdleGamma,
+    HurdleLogNormal,
+    HurdleNegativeBinomial,
+    HurdlePoisson,
+)
 from pplx.distributions.improper import Flat, HalfFlat, ImproperUniform
 from pplx.distributions.matrix import MatrixNormal, Wishart
+from pplx.distributions.mixtures import NormalMixture
 from pplx.distributions.multivariate import Dirichlet, MultivariateNormal
 from pplx.distributions.multivariate_extra import (
     LKJCholesky,
@@ -92,6 +101,7 @@ from pplx.distributions.positive import (
     Weibull,
 )
 from pplx.distributions.timeseries import AR, GARCH11, GaussianRandomWalk
+from pplx.distributions.transformed import TransformedDistribution
 from pplx.distributions.zero_sum import ZeroSumBijector
 
 __all__ = [
@@ -180,6 +190,14 @@ __all__ = [
     "GARCH11",
     "GaussianHMM",
     "Mixture",
+    "NormalMixture",
+    "Hurdle",
+    "HurdlePoisson",
+    "HurdleNegativeBinomial",
+    "HurdleGamma",
+    "HurdleLogNormal",
+    "CustomDist",
+    "TransformedDistribution",
     "Truncated",
     "Censored",
     "ImproperUniform",
