@@ -241,6 +241,8 @@ class Censored(Distribution):
 
     @property
     def support(self):
+        if self.base.is_discrete:  # censoring counts keeps them integers
+            return constraints.integer_interval(self.low, self.high)
         return constraints.interval(self.low, self.high)
 
     def log_prob(self, value):

@@ -238,3 +238,11 @@ def test_custom_dist_in_a_model():
         np.testing.assert_allclose(got, want, rtol=1e-10)
     grad = m.dlogp(jnp.array([0.1, -0.2]))
     assert bool(jnp.all(jnp.isfinite(grad)))
+
+
+def test_censored_discrete_base_has_an_integer_support():
+    d = dist.Censored(dist.Poisson(3.0), 1.0, 6.0)
+    assert d.is_discrete and d.support.is_discrete
+    assert bool(d.support.check(jnp.asarray(4.0))) and not bool(d.support.check(4.5))
+    assert float(d.log_prob(4.5)) == -np.inf
+    assert not dist.Censored(dist.Normal(0.0, 1.0), -1.0, 1.0).support.is_discrete
