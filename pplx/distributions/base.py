@@ -58,6 +58,43 @@ def betaln(a, b):
     )
 
 
+def cdf_between(value, low, high, fn):
+    """``fn(value)`` for ``low < value < high``; 0 at or below ``low``, 1 at or above ``high``.
+
+    ``fn`` sees a safe interior point in place of the values outside the open interval
+    (the double-where trick), so neither the result nor its gradient is NaN there.
+    Discrete families pass ``floor(value)`` and ``low = min(support) - 1``.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> f = cdf_between(jnp.array([-1.0, 1.0]), 0.0, jnp.inf, lambda x: -jnp.expm1(-x))
+        >>> [round(float(v), 4) for v in f]
+        [0.0, 0.6321]
+    """
+    value, low, high = jnp.broadcast_arrays(as_float(value), as_float(low), as_float(high))
+    below, above = value <= low, value >= high
+    lo_ok, hi_ok = jnp.isfinite(low), jnp.isfinite(high)
+    lo, hi = jnp.where(lo_ok, low, 0.0), jnp.where(hi_ok, high, 0.0)
+    safe = jnp.where(lo_ok, jnp.where(hi_ok, 0.5 * (lo + hi), lo + 1.0), hi - 1.0)
+    safe = jnp.where(lo_ok | hi_ok, safe, 0.0)
+    out = fn(jnp.where(below | above, safe, value))
+    return jnp.where(below, 0.0, jnp.where(above, 1.0, out))
+
+
+def discrete_icdf(q, guess, cdf, low, high):
+    """Smallest integer ``k`` in ``[low, high]`` with ``cdf(k) >= q``, as a float.
+
+    ``guess`` is a closed-form answer that rounding may leave one off; one step each
+    way against ``cdf`` itself makes ``icdf(cdf(k)) == k`` exact. ``q`` outside
+    ``[0, 1]`` gives NaN.
+    """
+    q, guess, low, high = jnp.broadcast_arrays(q, guess, as_float(low), as_float(high))
+    k = jnp.clip(jnp.where(jnp.isnan(guess), low, guess), low, high)
+    k = jnp.where((k > low) & (cdf(k - 1.0) >= q), k - 1.0, k)
+    k = jnp.where((k < high) & (cdf(k) < q), k + 1.0, k)
+    return jnp.where((q >= 0) & (q <= 1), k, jnp.nan)
+
+
 def bcast(*xs):
     """Broadcast arrays explicitly (the test suite forbids implicit rank promotion)."""
     return jnp.broadcast_arrays(*(jnp.asarray(x) for x in xs))
@@ -199,9 +236,17 @@ class Distribution(eqx.Module):
         raise NotImplementedError(f"{type(self).__name__} has no variance implemented")
 
     def cdf(self, value):
+        """``P(X <= value)``; ``P(X <= floor(value))`` for discrete families.
+
+        0 below the support and 1 above it (never NaN there); gradients are finite
+        inside the support. Not defined by every family.
+        """
         raise NotImplementedError(f"{type(self).__name__} has no cdf implemented")
 
     def icdf(self, q):
+        """The smallest ``x`` with ``cdf(x) >= q``, for ``q`` in ``[0, 1]`` (discrete
+        families return an integer-valued float). ``q`` outside ``[0, 1]`` gives NaN
+        or an undefined value. Not defined by every family."""
         raise NotImplementedError(f"{type(self).__name__} has no icdf implemented")
 
     def to_event(self, n=None):
@@ -352,6 +397,14 @@ class Expanded(Distribution):
     @property
     def variance(self):
         return jnp.broadcast_to(self.base.variance, self.shape())
+
+    def cdf(self, value):
+        out = self.base.cdf(value)
+        return jnp.broadcast_to(out, _broadcast_batch(value, 0, self.batch_shape))
+
+    def icdf(self, q):
+        out = self.base.icdf(q)
+        return jnp.broadcast_to(out, _broadcast_batch(q, 0, self.batch_shape))
 
 
 def log_normalizer_gaussian(dtype):

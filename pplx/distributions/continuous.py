@@ -17,6 +17,7 @@ from pplx.distributions.base import (
     Distribution,
     bcast,
     betaln,
+    cdf_between,
     check_positive,
     promote,
 )
@@ -140,7 +141,7 @@ class HalfNormal(Distribution):
 
     def cdf(self, value):
         value, scale = bcast(value, self.scale)
-        return jss.erf(value / (scale * math.sqrt(2.0)))
+        return cdf_between(value, 0.0, jnp.inf, lambda x: jss.erf(x / (scale * math.sqrt(2.0))))
 
     def icdf(self, q):
         q, scale = bcast(q, self.scale)
@@ -241,7 +242,7 @@ class HalfCauchy(Distribution):
 
     def cdf(self, value):
         value, scale = bcast(value, self.scale)
-        return 2.0 * jnp.arctan(value / scale) / math.pi
+        return cdf_between(value, 0.0, jnp.inf, lambda x: 2.0 * jnp.arctan(x / scale) / math.pi)
 
     def icdf(self, q):
         q, scale = bcast(q, self.scale)
@@ -256,6 +257,24 @@ def student_t_log_prob(df, z):
         - 0.5 * jnp.log(df * math.pi)
         - 0.5 * (df + 1.0) * jnp.log1p(z**2 / df)
     )
+
+
+def student_t_cdf_parts(df, t):
+    """Pieces of the standard Student-t cdf, each with finite gradients.
+
+    Returns ``(near, central, tail)``: ``near`` is ``|t| < sqrt(df)``; where it holds,
+    ``central = sign(t) P(|T| <= |t|)``; elsewhere ``tail = P(T > |t|)``. Each piece is
+    evaluated at a safe point where it is not used, and ``central`` takes its linear
+    expansion at ``t = 0`` (the betainc form has a ``0 * inf`` gradient there).
+    """
+    root = jnp.sqrt(df)
+    near, zero = t**2 < df, t == 0
+    tc = jnp.where(near & ~zero, t, 0.5 * root)
+    tt = jnp.where(near, 2.0 * root, t)
+    central = jnp.sign(tc) * jss.betainc(0.5, 0.5 * df, tc**2 / (df + tc**2))
+    central = jnp.where(zero, 2.0 * t * jnp.exp(student_t_log_prob(df, 0.0)), central)
+    tail = 0.5 * jss.betainc(0.5 * df, 0.5, df / (df + tt**2))
+    return near, central, tail
 
 
 class StudentT(Distribution):
@@ -302,6 +321,13 @@ class StudentT(Distribution):
         var = self.scale**2 * df / jnp.where(df > 2, df - 2.0, 1.0)
         return jnp.where(df > 2, var, jnp.where(df > 1, jnp.inf, jnp.nan))
 
+    def cdf(self, value):
+        """Via the regularised incomplete beta function (not differentiable in ``df``)."""
+        value, df, loc, scale = bcast(value, self.df, self.loc, self.scale)
+        t = (value - loc) / scale
+        near, central, tail = student_t_cdf_parts(df, t)
+        return jnp.where(near, 0.5 + 0.5 * central, jnp.where(t < 0, tail, 1.0 - tail))
+
 
 class Exponential(Distribution):
     """Exponential distribution with ``rate`` (mean ``1 / rate``).
@@ -345,7 +371,7 @@ class Exponential(Distribution):
 
     def cdf(self, value):
         value, rate = bcast(value, self.rate)
-        return -jnp.expm1(-rate * value)
+        return cdf_between(value, 0.0, jnp.inf, lambda x: -jnp.expm1(-rate * x))
 
     def icdf(self, q):
         q, rate = bcast(q, self.rate)
@@ -395,7 +421,7 @@ class Gamma(Distribution):
 
     def cdf(self, value):
         value, a, b = bcast(value, self.concentration, self.rate)
-        return jss.gammainc(a, b * value)
+        return cdf_between(value, 0.0, jnp.inf, lambda x: jss.gammainc(a, b * x))
 
 
 class Beta(Distribution):
@@ -444,5 +470,6 @@ class Beta(Distribution):
         return a * b / (total**2 * (total + 1.0))
 
     def cdf(self, value):
+        """Via the regularised incomplete beta function (not differentiable in a, b)."""
         value, a, b = bcast(value, self.concentration1, self.concentration0)
-        return jss.betainc(a, b, jnp.clip(value, 0.0, 1.0))
+        return cdf_between(value, 0.0, 1.0, lambda x: jss.betainc(a, b, x))

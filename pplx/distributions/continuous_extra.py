@@ -1,4 +1,8 @@
-"""More univariate continuous families: truncated and location-scale families."""
+"""More univariate continuous families: truncated and location-scale families.
+
+SkewNormal, AsymmetricLaplace and ExGaussian live in ``continuous_skewed`` and are
+re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,13 @@ from pplx.distributions import constraints
 from pplx.distributions.base import (
     Distribution,
     bcast,
+    cdf_between,
     check_param,
     check_positive,
     promote,
 )
 from pplx.distributions.continuous import _std_normal_lp, expand_to
+from pplx.distributions.continuous_skewed import AsymmetricLaplace, ExGaussian, SkewNormal
 
 __all__ = [
     "TruncatedNormal",
@@ -129,6 +135,27 @@ class TruncatedNormal(Distribution):
         d, e = self._moments()
         return self.scale**2 * (1.0 + e - d**2)
 
+    def cdf(self, value):
+        a, b = self._std_bounds()
+        value, loc, scale, a, b, low, high = bcast(
+            value, self.loc, self.scale, a, b, self.low, self.high
+        )
+        log_mass = _log_diff_ndtr(a, b)
+        return cdf_between(
+            value, low, high, lambda x: jnp.exp(_log_diff_ndtr(a, (x - loc) / scale) - log_mass)
+        )
+
+    def icdf(self, q):
+        a, b = self._std_bounds()
+        q, loc, scale, a, b = bcast(q, self.loc, self.scale, a, b)
+        # As in ``sample``: invert on the side of the bulk nearer to zero (q -> 1 - q).
+        flip = a > 0
+        lo, hi = jnp.where(flip, -b, a), jnp.where(flip, -a, b)
+        p_lo, p_hi = jss.ndtr(lo), jss.ndtr(hi)
+        z = jss.ndtri(p_lo + jnp.where(flip, 1.0 - q, q) * (p_hi - p_lo))
+        z = jnp.clip(jnp.where(flip, -z, z), a, b)
+        return loc + scale * z
+
 
 class LogitNormal(Distribution):
     """Distribution of ``sigmoid(X)`` for ``X ~ Normal(loc, scale)``.
@@ -164,6 +191,16 @@ class LogitNormal(Distribution):
         shape = self.shape(sample_shape)
         loc, scale = expand_to(shape, self.loc, self.scale)
         return jax.nn.sigmoid(loc + scale * jax.random.normal(key, shape, loc.dtype))
+
+    def cdf(self, value):
+        value, loc, scale = bcast(value, self.loc, self.scale)
+        return cdf_between(
+            value, 0.0, 1.0, lambda x: jss.ndtr((jnp.log(x) - jnp.log1p(-x) - loc) / scale)
+        )
+
+    def icdf(self, q):
+        q, loc, scale = bcast(q, self.loc, self.scale)
+        return jax.nn.sigmoid(loc + scale * jss.ndtri(q))
 
 
 class _LocScale(Distribution):
@@ -218,7 +255,10 @@ class Laplace(_LocScale):
         return -jnp.abs(z) - math.log(2.0)
 
     def _std_cdf(self, z):
-        return jnp.where(z < 0, 0.5 * jnp.exp(z), 1.0 - 0.5 * jnp.exp(-z))
+        # Clamp each exponent to its own branch so the unused one cannot overflow.
+        return jnp.where(
+            z < 0, 0.5 * jnp.exp(jnp.minimum(z, 0.0)), 1.0 - 0.5 * jnp.exp(-jnp.maximum(z, 0.0))
+        )
 
     def _std_icdf(self, q):
         return -jnp.sign(q - 0.5) * jnp.log1p(-2.0 * jnp.abs(q - 0.5))
@@ -315,156 +355,3 @@ class Moyal(_LocScale):
     @property
     def variance(self):
         return self.scale**2 * math.pi**2 / 2.0
-
-
-class SkewNormal(Distribution):
-    """Skew-normal distribution with location, scale and shape ``alpha``.
-
-    Example:
-        >>> from pplx.distributions import SkewNormal
-        >>> round(float(SkewNormal(0.0, 1.0, 0.0).log_prob(0.0)), 4)
-        -0.9189
-    """
-
-    loc: jax.Array
-    scale: jax.Array
-    alpha: jax.Array
-
-    def __init__(self, loc=0.0, scale=1.0, alpha=0.0):
-        self.loc, self.scale, self.alpha = promote(loc, scale, alpha)
-        check_positive("SkewNormal", scale=self.scale)
-
-    @property
-    def batch_shape(self):
-        return self.loc.shape
-
-    @property
-    def support(self):
-        return constraints.real
-
-    def _log_prob(self, value):
-        value, loc, scale, alpha = bcast(value, self.loc, self.scale, self.alpha)
-        z = (value - loc) / scale
-        return math.log(2.0) + _std_normal_lp(z) - jnp.log(scale) + jss.log_ndtr(alpha * z)
-
-    def sample(self, key, sample_shape=()):
-        shape = self.shape(sample_shape)
-        loc, scale, alpha = expand_to(shape, self.loc, self.scale, self.alpha)
-        delta = alpha / jnp.sqrt(1.0 + alpha**2)
-        u0, v = jax.random.normal(key, (2,) + shape, loc.dtype)
-        u1 = delta * u0 + jnp.sqrt(1.0 - delta**2) * v
-        return loc + scale * jnp.where(u0 >= 0, u1, -u1)
-
-    @property
-    def mean(self):
-        delta = self.alpha / jnp.sqrt(1.0 + self.alpha**2)
-        return self.loc + self.scale * delta * math.sqrt(2.0 / math.pi)
-
-    @property
-    def variance(self):
-        delta2 = self.alpha**2 / (1.0 + self.alpha**2)
-        return self.scale**2 * (1.0 - 2.0 * delta2 / math.pi)
-
-
-class AsymmetricLaplace(Distribution):
-    """Asymmetric Laplace: decay rate ``asymmetry / scale`` above ``loc``, ``1 / (asymmetry
-    scale)`` below.
-
-    Example:
-        >>> from pplx.distributions import AsymmetricLaplace
-        >>> round(float(AsymmetricLaplace(0.0, 1.0, 1.0).log_prob(0.0)), 4)
-        -0.6931
-    """
-
-    loc: jax.Array
-    scale: jax.Array
-    asymmetry: jax.Array
-
-    def __init__(self, loc=0.0, scale=1.0, asymmetry=1.0):
-        self.loc, self.scale, self.asymmetry = promote(loc, scale, asymmetry)
-        check_positive("AsymmetricLaplace", scale=self.scale, asymmetry=self.asymmetry)
-
-    @property
-    def batch_shape(self):
-        return self.loc.shape
-
-    @property
-    def support(self):
-        return constraints.real
-
-    def _log_prob(self, value):
-        value, loc, scale, k = bcast(value, self.loc, self.scale, self.asymmetry)
-        z = (value - loc) / scale
-        expo = jnp.where(z >= 0, -z * k, z / k)
-        return expo - jnp.log(scale) - jnp.log(k + 1.0 / k)
-
-    def sample(self, key, sample_shape=()):
-        shape = self.shape(sample_shape)
-        loc, scale, k = expand_to(shape, self.loc, self.scale, self.asymmetry)
-        e1, e2 = jax.random.exponential(key, (2,) + shape, loc.dtype)
-        return loc + scale * (e1 / k - e2 * k)
-
-    @property
-    def mean(self):
-        k = self.asymmetry
-        return self.loc + self.scale * (1.0 / k - k)
-
-    @property
-    def variance(self):
-        k = self.asymmetry
-        return self.scale**2 * (1.0 / k**2 + k**2)
-
-
-class ExGaussian(Distribution):
-    """Normal(loc, scale) plus an independent exponential with mean ``nu``.
-
-    Args:
-        loc: mean of the normal part.
-        scale: standard deviation of the normal part.
-        nu: mean of the exponential part (PyMC's ``nu``).
-
-    Example:
-        >>> from pplx.distributions import ExGaussian
-        >>> round(float(ExGaussian(0.0, 1.0, 1.0).log_prob(0.0)), 4)
-        -1.341
-    """
-
-    loc: jax.Array
-    scale: jax.Array
-    nu: jax.Array
-
-    def __init__(self, loc=0.0, scale=1.0, nu=1.0):
-        self.loc, self.scale, self.nu = promote(loc, scale, nu)
-        check_positive("ExGaussian", scale=self.scale, nu=self.nu)
-
-    @property
-    def batch_shape(self):
-        return self.loc.shape
-
-    @property
-    def support(self):
-        return constraints.real
-
-    def _log_prob(self, value):
-        value, mu, sigma, nu = bcast(value, self.loc, self.scale, self.nu)
-        return (
-            -jnp.log(nu)
-            + (mu - value) / nu
-            + 0.5 * (sigma / nu) ** 2
-            + jss.log_ndtr((value - mu) / sigma - sigma / nu)
-        )
-
-    def sample(self, key, sample_shape=()):
-        shape = self.shape(sample_shape)
-        mu, sigma, nu = expand_to(shape, self.loc, self.scale, self.nu)
-        k1, k2 = jax.random.split(key)
-        normal = jax.random.normal(k1, shape, mu.dtype)
-        return mu + sigma * normal + nu * jax.random.exponential(k2, shape, mu.dtype)
-
-    @property
-    def mean(self):
-        return self.loc + self.nu
-
-    @property
-    def variance(self):
-        return self.scale**2 + self.nu**2

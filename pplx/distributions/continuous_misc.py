@@ -9,7 +9,14 @@ import jax.numpy as jnp
 from jax.scipy import special as jss
 
 from pplx.distributions import constraints
-from pplx.distributions.base import Distribution, bcast, check_param, check_positive, promote
+from pplx.distributions.base import (
+    Distribution,
+    bcast,
+    cdf_between,
+    check_param,
+    check_positive,
+    promote,
+)
 from pplx.distributions.continuous import expand_to
 from pplx.distributions.continuous_extra import _uniform
 
@@ -64,6 +71,18 @@ class Wald(Distribution):
     @property
     def variance(self):
         return self.mean_**3 / self.lam
+
+    def cdf(self, value):
+        """``Phi(r (x/mu - 1)) + exp(2 lam/mu) Phi(-r (x/mu + 1))`` with ``r = sqrt(lam/x)``;
+        the second term is formed in log space, as ``exp(2 lam/mu)`` alone overflows."""
+        value, mu, lam = bcast(value, self.mean_, self.lam)
+
+        def fn(x):
+            r = jnp.sqrt(lam / x)
+            tail = jnp.exp(2.0 * lam / mu + jss.log_ndtr(-r * (x / mu + 1.0)))
+            return jss.ndtr(r * (x / mu - 1.0)) + tail
+
+        return cdf_between(value, 0.0, jnp.inf, fn)
 
 
 class Triangular(Distribution):
@@ -120,6 +139,18 @@ class Triangular(Distribution):
 
     def icdf(self, q):
         return self._icdf(*bcast(q, self.low, self.mode, self.high))
+
+    def cdf(self, value):
+        value, lo, c, hi = bcast(value, self.low, self.mode, self.high)
+        width = hi - lo
+        # A mode at either end leaves one branch unused; keep its denominator nonzero.
+        left_den = width * jnp.where(c > lo, c - lo, 1.0)
+        right_den = width * jnp.where(hi > c, hi - c, 1.0)
+
+        def fn(x):
+            return jnp.where(x < c, (x - lo) ** 2 / left_den, 1.0 - (hi - x) ** 2 / right_den)
+
+        return cdf_between(value, lo, hi, fn)
 
     @property
     def mean(self):

@@ -10,6 +10,7 @@ from pplx.distributions import constraints
 from pplx.distributions.base import (
     Distribution,
     bcast,
+    cdf_between,
     check_param,
     check_positive,
     promote,
@@ -64,7 +65,7 @@ class LogNormal(Distribution):
 
     def cdf(self, value):
         value, loc, scale = bcast(value, self.loc, self.scale)
-        return jss.ndtr((jnp.log(value) - loc) / scale)
+        return cdf_between(value, 0.0, jnp.inf, lambda x: jss.ndtr((jnp.log(x) - loc) / scale))
 
     def icdf(self, q):
         q, loc, scale = bcast(q, self.loc, self.scale)

@@ -17,7 +17,9 @@ from pplx.distributions.base import (
     Distribution,
     as_float,
     bcast,
+    cdf_between,
     check_param,
+    discrete_icdf,
     probs_logits,
     promote,
 )
@@ -34,6 +36,31 @@ def int_dtype():
 def log_binomial_coef(n, k):
     """``log(n choose k)`` for real ``n >= k >= 0``."""
     return jss.gammaln(n + 1.0) - jss.gammaln(k + 1.0) - jss.gammaln(n - k + 1.0)
+
+
+def table_cdf(inner, value):
+    """cdf on ``{0, ..., m}`` given ``inner = F(0), ..., F(m - 1)`` on the last axis."""
+    value = as_float(value)
+    m = inner.shape[-1]
+    shape = jnp.broadcast_shapes(value.shape, inner.shape[:-1])
+    k = jnp.floor(jnp.broadcast_to(value, shape))
+    if m == 0:
+        return jnp.where(k < 0, 0.0, 1.0).astype(inner.dtype)
+    index = jnp.clip(k, 0, m - 1).astype(int_dtype())
+    table = jnp.broadcast_to(inner, shape + (m,))
+    f = jnp.take_along_axis(table, index[..., None], axis=-1)[..., 0]
+    return jnp.where(k < 0, 0.0, jnp.where(k >= m, 1.0, f))
+
+
+def table_icdf(inner, q):
+    """icdf on ``{0, ..., m}`` given ``inner = F(0), ..., F(m - 1)``: the number of
+    ``F(j) < q``. ``q`` outside ``[0, 1]`` gives NaN."""
+    q = as_float(q)
+    shape = jnp.broadcast_shapes(q.shape, inner.shape[:-1])
+    q = jnp.broadcast_to(q, shape)
+    table = jnp.broadcast_to(inner, shape + inner.shape[-1:])
+    k = jnp.sum(table < q[..., None], axis=-1).astype(q.dtype)
+    return jnp.where((q >= 0) & (q <= 1), k, jnp.nan)
 
 
 def _check_count(dist_name, name, value):
@@ -93,6 +120,17 @@ class Bernoulli(Distribution):
     def variance(self):
         return self.probs * (1.0 - self.probs)
 
+    def _prob_zero(self):
+        return 1.0 - self.probs if self.from_probs else jax.nn.sigmoid(-self.logits)
+
+    def cdf(self, value):
+        k, p0 = bcast(jnp.floor(as_float(value)), self._prob_zero())
+        return cdf_between(k, -1.0, 1.0, lambda _: p0)
+
+    def icdf(self, q):
+        q, p0 = bcast(as_float(q), self._prob_zero())
+        return discrete_icdf(q, jnp.where(q <= p0, 0.0, 1.0), self.cdf, 0.0, 1.0)
+
 
 class Binomial(Distribution):
     """Number of successes in ``total_count`` Bernoulli trials.
@@ -146,6 +184,14 @@ class Binomial(Distribution):
     def variance(self):
         return self.total_count * self.probs * (1.0 - self.probs)
 
+    def cdf(self, value):
+        """``I_{1-p}(n - k, k + 1)``; ``total_count`` is held out of the gradient (an
+        integer, and betainc has no derivative in its shape arguments)."""
+        p0 = 1.0 - self.probs if self.from_probs else jax.nn.sigmoid(-self.logits)
+        n = jax.lax.stop_gradient(self.total_count)
+        k, n, p0 = bcast(jnp.floor(as_float(value)), n, p0)
+        return cdf_between(k, -1.0, n, lambda k: jss.betainc(n - k, k + 1.0, p0))
+
 
 class Poisson(Distribution):
     """Poisson distribution with mean ``rate``.
@@ -191,8 +237,8 @@ class Poisson(Distribution):
         return self.rate
 
     def cdf(self, value):
-        value, rate = bcast(as_float(value), self.rate)
-        return jss.gammaincc(jnp.floor(value) + 1.0, rate)
+        k, rate = bcast(jnp.floor(as_float(value)), self.rate)
+        return cdf_between(k, -1.0, jnp.inf, lambda k: jss.gammaincc(k + 1.0, rate))
 
 
 class Categorical(Distribution):
@@ -262,3 +308,12 @@ class Categorical(Distribution):
         k = jnp.broadcast_to(jnp.arange(self.num_categories, dtype=probs.dtype), probs.shape)
         m2 = jnp.sum(probs * k**2, axis=-1)
         return m2 - self.mean**2
+
+    def _inner_cdf(self):
+        return jnp.cumsum(self.probs, axis=-1)[..., :-1]
+
+    def cdf(self, value):
+        return table_cdf(self._inner_cdf(), value)
+
+    def icdf(self, q):
+        return table_icdf(self._inner_cdf(), q)

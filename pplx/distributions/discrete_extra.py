@@ -1,4 +1,7 @@
-"""More discrete families: negative binomials, zero inflation, ordinal regression."""
+"""More discrete families: negative binomials, zero inflation.
+
+OrderedLogistic and OrderedProbit live in ``ordinal`` and are re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +15,22 @@ from pplx.distributions.base import (
     as_float,
     bcast,
     betaln,
+    cdf_between,
     check_param,
     check_positive,
+    discrete_icdf,
     probs_logits,
     promote,
 )
 from pplx.distributions.continuous import expand_to
 from pplx.distributions.discrete import (
     Binomial,
-    Categorical,
     Poisson,
     _check_count,
     int_dtype,
     log_binomial_coef,
 )
+from pplx.distributions.ordinal import OrderedLogistic, OrderedProbit
 
 __all__ = [
     "NegativeBinomial",
@@ -101,6 +106,12 @@ class NegativeBinomial(Distribution):
     def variance(self):
         return self.mean / (1.0 - self.probs)
 
+    def cdf(self, value):
+        """``I_{1-p}(r, k + 1)`` (not differentiable in ``total_count``)."""
+        k, r, logits = bcast(jnp.floor(as_float(value)), self.total_count, self.logits)
+        p0 = jax.nn.sigmoid(-logits)
+        return cdf_between(k, -1.0, jnp.inf, lambda k: jss.betainc(r, k + 1.0, p0))
+
 
 class NegativeBinomial2(Distribution):
     """Negative binomial by ``mean`` and ``concentration`` (variance mean + mean^2/conc).
@@ -150,6 +161,12 @@ class NegativeBinomial2(Distribution):
     def variance(self):
         return self.mean_ + self.mean_**2 / self.concentration
 
+    def cdf(self, value):
+        """``I_{phi/(mu+phi)}(phi, k + 1)`` (not differentiable in ``concentration``)."""
+        k, mu, phi = bcast(jnp.floor(as_float(value)), self.mean_, self.concentration)
+        p0 = phi / (mu + phi)
+        return cdf_between(k, -1.0, jnp.inf, lambda k: jss.betainc(phi, k + 1.0, p0))
+
 
 class Geometric(Distribution):
     """Number of failures before the first success, success prob ``probs``.
@@ -193,6 +210,16 @@ class Geometric(Distribution):
     @property
     def variance(self):
         return (1.0 - self.probs) / self.probs**2
+
+    def cdf(self, value):
+        k, logits = bcast(jnp.floor(as_float(value)), self.logits)
+        log_fail = jax.nn.log_sigmoid(-logits)
+        return cdf_between(k, -1.0, jnp.inf, lambda k: -jnp.expm1((k + 1.0) * log_fail))
+
+    def icdf(self, q):
+        q, logits = bcast(as_float(q), self.logits)
+        guess = jnp.ceil(jnp.log1p(-q) / jax.nn.log_sigmoid(-logits) - 1.0)
+        return discrete_icdf(q, guess, self.cdf, 0.0, jnp.inf)
 
 
 class BetaBinomial(Distribution):
@@ -297,6 +324,15 @@ class DiscreteUniform(Distribution):
     def variance(self):
         return ((self.high - self.low + 1.0) ** 2 - 1.0) / 12.0
 
+    def cdf(self, value):
+        k, low, high = bcast(jnp.floor(as_float(value)), self.low, self.high)
+        return cdf_between(k, low - 1.0, high, lambda k: (k - low + 1.0) / (high - low + 1.0))
+
+    def icdf(self, q):
+        q, low, high = bcast(as_float(q), self.low, self.high)
+        guess = low - 1.0 + jnp.ceil(q * (high - low + 1.0))
+        return discrete_icdf(q, guess, self.cdf, low, high)
+
 
 class _ZeroInflated(Distribution):
     """A count distribution mixed with a point mass at zero of weight ``gate``."""
@@ -335,6 +371,11 @@ class _ZeroInflated(Distribution):
     def variance(self):
         m, v = self.base.mean, self.base.variance
         return (1.0 - self.gate) * (v + m**2) - self.mean**2
+
+    def cdf(self, value):
+        base_cdf = self.base.cdf(value)
+        k, gate, base_cdf = bcast(jnp.floor(as_float(value)), self.gate, base_cdf)
+        return jnp.where(k < 0, 0.0, gate + (1.0 - gate) * base_cdf)
 
 
 def _gate(name, gate, *others):
@@ -383,91 +424,3 @@ class ZeroInflatedBinomial(_ZeroInflated):
     def __init__(self, gate, total_count, probs):
         self.gate, (n, p) = _gate("ZeroInflatedBinomial", gate, total_count, probs)
         self.base = Binomial(n, probs=p)
-
-
-class _Ordinal(Distribution):
-    """Ordinal regression: ``P(y <= k) = F(cutpoints[k] - predictor)``."""
-
-    predictor: jax.Array
-    cutpoints: jax.Array
-
-    is_discrete = True
-
-    def __init__(self, predictor, cutpoints):
-        name = type(self).__name__
-        predictor, cutpoints = as_float(predictor), as_float(cutpoints)
-        if cutpoints.ndim == 0:
-            raise ValueError(f"{name}: cutpoints must have at least one dimension")
-        check_param(
-            name,
-            "cutpoints",
-            cutpoints,
-            jnp.all(cutpoints[..., 1:] > cutpoints[..., :-1], axis=-1),
-            "must be strictly increasing",
-        )
-        batch = jnp.broadcast_shapes(predictor.shape, cutpoints.shape[:-1])
-        dtype = jnp.result_type(predictor, cutpoints)
-        self.predictor = jnp.broadcast_to(predictor, batch).astype(dtype)
-        self.cutpoints = jnp.broadcast_to(cutpoints, batch + cutpoints.shape[-1:]).astype(dtype)
-
-    def _categorical(self):
-        shifted = self.cutpoints - self.predictor[..., None]
-        cdf = self._link_cdf(shifted)
-        ones = jnp.ones(cdf.shape[:-1] + (1,), cdf.dtype)
-        cdf = jnp.concatenate([0.0 * ones, cdf, ones], axis=-1)
-        probs = jnp.clip(cdf[..., 1:] - cdf[..., :-1], 0.0, 1.0)
-        return Categorical(probs=probs)
-
-    @property
-    def batch_shape(self):
-        return self.predictor.shape
-
-    @property
-    def support(self):
-        return constraints.integer_interval(0, self.cutpoints.shape[-1])
-
-    def _log_prob(self, value):
-        return self._categorical()._log_prob(value)
-
-    def sample(self, key, sample_shape=()):
-        return self._categorical().sample(key, sample_shape)
-
-    @property
-    def probs(self):
-        return self._categorical().probs
-
-    @property
-    def mean(self):
-        return self._categorical().mean
-
-    @property
-    def variance(self):
-        return self._categorical().variance
-
-
-class OrderedLogistic(_Ordinal):
-    """Ordinal outcome in ``{0, ..., K}`` with logistic link and K ordered cutpoints.
-
-    Example:
-        >>> import jax.numpy as jnp
-        >>> from pplx.distributions import OrderedLogistic
-        >>> round(float(OrderedLogistic(0.0, jnp.array([0.0])).log_prob(0)), 4)
-        -0.6931
-    """
-
-    def _link_cdf(self, x):
-        return jax.nn.sigmoid(x)
-
-
-class OrderedProbit(_Ordinal):
-    """Ordinal outcome in ``{0, ..., K}`` with probit link and K ordered cutpoints.
-
-    Example:
-        >>> import jax.numpy as jnp
-        >>> from pplx.distributions import OrderedProbit
-        >>> round(float(OrderedProbit(0.0, jnp.array([0.0])).log_prob(1)), 4)
-        -0.6931
-    """
-
-    def _link_cdf(self, x):
-        return jss.ndtr(x)

@@ -12,12 +12,20 @@ from pplx.distributions.base import (
     Distribution,
     as_float,
     bcast,
+    cdf_between,
     check_param,
+    discrete_icdf,
     is_concrete,
     promote,
 )
 from pplx.distributions.continuous import expand_to
-from pplx.distributions.discrete import _check_count, int_dtype, log_binomial_coef
+from pplx.distributions.discrete import (
+    _check_count,
+    int_dtype,
+    log_binomial_coef,
+    table_cdf,
+    table_icdf,
+)
 
 __all__ = ["HyperGeometric", "DiscreteWeibull"]
 
@@ -26,7 +34,8 @@ class HyperGeometric(Distribution):
     """Successes in ``n`` draws without replacement from ``N`` items, ``K`` of them
     successes (PyMC's ``HyperGeometric(N, k, n)``).
 
-    Sampling needs ``n`` known when the distribution is built (not a tracer).
+    Sampling, ``cdf`` and ``icdf`` need ``n`` known when the distribution is built (not
+    a tracer): they tabulate the mass function over ``0, ..., max(n)``.
 
     Example:
         >>> from pplx.distributions import HyperGeometric
@@ -73,17 +82,33 @@ class HyperGeometric(Distribution):
             - log_binomial_coef(big_n, n)
         )
 
-    def sample(self, key, sample_shape=()):
+    def _table(self, what):
+        """Log mass at ``0, ..., max(n)`` on the last axis."""
         if self.max_draws is None:
-            raise ValueError(
-                "HyperGeometric: sampling needs n known when the distribution is built"
-            )
-        shape = self.shape(sample_shape)
+            raise ValueError(f"HyperGeometric: {what} needs n known when the distribution is built")
         values = jnp.arange(self.max_draws + 1, dtype=self.N.dtype)
         grid = values.reshape((-1,) + (1,) * len(self.batch_shape))
-        logits = jnp.moveaxis(self.log_prob(grid), 0, -1)
-        logits = jnp.broadcast_to(logits, shape + logits.shape[-1:])
+        return jnp.moveaxis(self.log_prob(grid), 0, -1)
+
+    def sample(self, key, sample_shape=()):
+        logits = self._table("sampling")
+        logits = jnp.broadcast_to(logits, self.shape(sample_shape) + logits.shape[-1:])
         return jax.random.categorical(key, logits, -1).astype(int_dtype())
+
+    def _inner_cdf(self, what):
+        return jnp.cumsum(jnp.exp(self._table(what)), axis=-1)[..., :-1]
+
+    def cdf(self, value):
+        f = table_cdf(self._inner_cdf("cdf"), value)
+        # Exactly 1 from the top of the support on (the running sum may fall short).
+        f, top, k = bcast(f, self.support.upper, jnp.floor(as_float(value)))
+        return jnp.where(k >= top, 1.0, f)
+
+    def icdf(self, q):
+        k = table_icdf(self._inner_cdf("icdf"), q)
+        support = self.support
+        k, low, high = bcast(k, support.lower, support.upper)
+        return jnp.clip(k, low, high)
 
     @property
     def mean(self):
@@ -134,6 +159,18 @@ class DiscreteWeibull(Distribution):
         shape = self.shape(sample_shape)
         q, beta = expand_to(shape, self.q, self.beta)
         u = jax.random.uniform(key, shape, q.dtype)
+        return jnp.maximum(self._icdf_guess(u, q, beta), 0.0).astype(int_dtype())
+
+    @staticmethod
+    def _icdf_guess(u, q, beta):
         # Smallest x with F(x) = 1 - q^((x+1)^beta) >= u.
-        x = jnp.ceil((jnp.log1p(-u) / jnp.log(q)) ** (1.0 / beta) - 1.0)
-        return jnp.maximum(x, 0.0).astype(int_dtype())
+        return jnp.ceil((jnp.log1p(-u) / jnp.log(q)) ** (1.0 / beta) - 1.0)
+
+    def cdf(self, value):
+        k, q, beta = bcast(jnp.floor(as_float(value)), self.q, self.beta)
+        log_q = jnp.log(q)
+        return cdf_between(k, -1.0, jnp.inf, lambda k: -jnp.expm1((k + 1.0) ** beta * log_q))
+
+    def icdf(self, q):
+        q, dq, beta = bcast(as_float(q), self.q, self.beta)
+        return discrete_icdf(q, self._icdf_guess(q, dq, beta), self.cdf, 0.0, jnp.inf)

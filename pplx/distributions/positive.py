@@ -13,10 +13,11 @@ from pplx.distributions.base import (
     Distribution,
     bcast,
     betaln,
+    cdf_between,
     check_positive,
     promote,
 )
-from pplx.distributions.continuous import expand_to, student_t_log_prob
+from pplx.distributions.continuous import expand_to, student_t_cdf_parts, student_t_log_prob
 from pplx.distributions.continuous_extra import _uniform
 
 __all__ = [
@@ -73,6 +74,10 @@ class InverseGamma(Distribution):
         var = self.rate**2 / ((a - 1.0) ** 2 * (a - 2.0))
         return jnp.where(a > 2, var, jnp.inf)
 
+    def cdf(self, value):
+        value, a, b = bcast(value, self.concentration, self.rate)
+        return cdf_between(value, 0.0, jnp.inf, lambda x: jss.gammaincc(a, b / x))
+
 
 class Weibull(Distribution):
     """Weibull distribution with ``scale`` and shape ``concentration``.
@@ -121,7 +126,11 @@ class Weibull(Distribution):
 
     def cdf(self, value):
         value, lam, k = bcast(value, self.scale, self.concentration)
-        return -jnp.expm1(-((value / lam) ** k))
+        return cdf_between(value, 0.0, jnp.inf, lambda x: -jnp.expm1(-((x / lam) ** k)))
+
+    def icdf(self, q):
+        q, lam, k = bcast(q, self.scale, self.concentration)
+        return lam * (-jnp.log1p(-q)) ** (1.0 / k)
 
 
 class Pareto(Distribution):
@@ -168,6 +177,14 @@ class Pareto(Distribution):
         var = self.scale**2 * a / ((a - 1.0) ** 2 * (a - 2.0))
         return jnp.where(a > 2, var, jnp.inf)
 
+    def cdf(self, value):
+        value, xm, a = bcast(value, self.scale, self.alpha)
+        return cdf_between(value, xm, jnp.inf, lambda x: -jnp.expm1(-a * jnp.log1p((x - xm) / xm)))
+
+    def icdf(self, q):
+        q, xm, a = bcast(q, self.scale, self.alpha)
+        return xm * jnp.exp(-jnp.log1p(-q) / a)
+
 
 class ChiSquared(Distribution):
     """Chi-squared distribution with ``df`` degrees of freedom.
@@ -209,6 +226,10 @@ class ChiSquared(Distribution):
     @property
     def variance(self):
         return 2.0 * self.df
+
+    def cdf(self, value):
+        value, df = bcast(value, self.df)
+        return cdf_between(value, 0.0, jnp.inf, lambda x: jss.gammainc(0.5 * df, 0.5 * x))
 
 
 class HalfStudentT(Distribution):
@@ -256,6 +277,16 @@ class HalfStudentT(Distribution):
         df = self.df
         m2 = self.scale**2 * df / jnp.where(df > 2, df - 2.0, 1.0)
         return jnp.where(df > 2, m2 - self.mean**2, jnp.inf)
+
+    def cdf(self, value):
+        """Via the regularised incomplete beta function (not differentiable in ``df``)."""
+        value, df, scale = bcast(value, self.df, self.scale)
+
+        def fn(x):
+            near, central, tail = student_t_cdf_parts(df, x / scale)
+            return jnp.where(near, central, 1.0 - 2.0 * tail)
+
+        return cdf_between(value, 0.0, jnp.inf, fn)
 
 
 class Kumaraswamy(Distribution):
@@ -311,3 +342,14 @@ class Kumaraswamy(Distribution):
     @property
     def variance(self):
         return self._raw_moment(2.0) - self._raw_moment(1.0) ** 2
+
+    def cdf(self, value):
+        value, a, b = bcast(value, self.concentration1, self.concentration0)
+        # 1 - (1 - x^a)^b, in logs so neither end loses digits.
+        return cdf_between(
+            value, 0.0, 1.0, lambda x: -jnp.expm1(b * jnp.log1p(-jnp.exp(a * jnp.log(x))))
+        )
+
+    def icdf(self, q):
+        q, a, b = bcast(q, self.concentration1, self.concentration0)
+        return jnp.exp(jnp.log(-jnp.expm1(jnp.log1p(-q) / b)) / a)
