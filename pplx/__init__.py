@@ -10,13 +10,13 @@ from pplx import compound, distributions, handlers, infer, vi
 from pplx.api import logcdf, logp, nuts_run, to_posterior
 from pplx.cache import enable_compilation_cache
 from pplx.checkpoint import load_state, save_state
-from pplx.core.primitives import deterministic, factor, plate, sample
+from pplx.core.primitives import deterministic, factor, plate
 from pplx.errors import ConvergenceWarning
 from pplx.forward import posterior_predictive, prior_predictive
 from pplx.model import Model, model
 from pplx.model.transforms import condition, do
 from pplx.results import Posterior
-from pplx.sampling import hmc, mcmc, nuts
+from pplx.sampling import hmc, mcmc, nuts, sample
 
 __version__ = "0.1.0"
 

@@ -23,6 +23,7 @@ from pplx.api import (
     _mcmc_compiled,
     to_posterior,
 )
+from pplx.core import primitives
 from pplx.errors import ConvergenceWarning
 from pplx.kernels.spec import HMCSpec, NUTSSpec
 from pplx.model import Model
@@ -174,6 +175,32 @@ def mcmc(model: Model, key: jax.Array, *, kernel="nuts", **options):
 
         return compound.sample(model, key, **options)
     raise ValueError(f"kernel must be one of {KERNELS} or a kernel spec, got {kernel!r}.")
+
+
+def sample(name_or_model, *args, **kwargs):
+    """Declare a random variable in a model, or sample a bound model with MCMC.
+
+    ``pplx.sample("x", dist.Normal(0, 1))`` inside a model function is the model
+    primitive (:func:`pplx.core.primitives.sample`: ``name, fn, obs=None, *, dims=None,
+    infer=None``). ``pplx.sample(model, key, kernel="nuts", ...)`` with a bound model first
+    runs :func:`mcmc`, as PyMC's ``pm.sample()`` does. The first argument decides: a site
+    name is a string, a bound model is a :class:`pplx.Model`.
+
+    Example:
+        >>> import jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def mean_model(y):
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 10.0))
+        ...     pplx.sample("y", dist.Normal(mu, 1.0).expand(y.shape).to_event(1), obs=y)
+        >>> post = pplx.sample(mean_model(jnp.ones(5)), jax.random.key(0), num_warmup=200,
+        ...                    num_samples=500, progress_bar=False, return_inferencedata=False)
+        >>> post.draws["mu"].shape
+        (4, 500)
+    """
+    if isinstance(name_or_model, Model):
+        return mcmc(name_or_model, *args, **kwargs)
+    return primitives.sample(name_or_model, *args, **kwargs)
 
 
 def _drive(
