@@ -19,7 +19,14 @@ from pplx.model import Model
 from pplx.model.checks import require_continuous_latents
 from pplx.model.initialize import find_initial_position
 from pplx.results import Posterior
-from pplx.run import CHAIN_METHODS, ChainState, run_chains, run_sequentially, shard_chains
+from pplx.run import (
+    CHAIN_METHODS,
+    ChainState,
+    check_adaptation,
+    run_chains,
+    run_sequentially,
+    shard_chains,
+)
 
 
 class NUTSResult(NamedTuple):
@@ -57,6 +64,7 @@ def mcmc_run(
     num_chains: int = 4,
     target_accept: float = 0.8,
     dense_mass: bool = False,
+    adaptation: str = "stan",
     thinning: int = 1,
     chain_method: str = "vectorized",
     init_positions: jax.Array | None = None,
@@ -87,6 +95,7 @@ def mcmc_run(
     _check_settings(num_warmup, num_samples, num_chains, target_accept, kernel)
     require_continuous_latents(model, kernel.name)
     _check_run_options(thinning, chain_method, state, num_warmup)
+    check_adaptation(adaptation, dense_mass)
     init_key, run_key = jax.random.split(key)
     ids = jnp.arange(num_chains)
     init_positions, init_ok = initial_positions(model, init_key, num_chains, init_positions, state)
@@ -108,6 +117,7 @@ def mcmc_run(
             target_accept=target_accept,
             kernel=kernel,
             dense_mass=dense_mass,
+            adaptation=adaptation,
             chain_ids=chain_ids,
             progress=hook,
         )
@@ -132,6 +142,7 @@ def nuts_run(
     target_accept: float = 0.8,
     max_tree_depth: int = 10,
     dense_mass: bool = False,
+    adaptation: str = "stan",
     thinning: int = 1,
     chain_method: str = "vectorized",
     init_positions: jax.Array | None = None,
@@ -150,6 +161,10 @@ def nuts_run(
         target_accept: dual-averaging target for the acceptance rate.
         max_tree_depth: most trajectory doublings per transition.
         dense_mass: adapt a dense inverse mass matrix instead of a diagonal one.
+        adaptation: the warmup scheme for the mass matrix: ``"stan"`` (Stan's windows,
+            Welford estimates of the draw (co)variance) or ``"grad"`` (diagonal
+            ``sqrt(var(draws) / var(gradients))`` over short, growing windows, as nutpie:
+            see :mod:`pplx.kernels.adaptation_grad`; not with ``dense_mass=True``).
         thinning: keep every ``thinning``-th draw (``num_samples`` draws are kept).
         chain_method: ``"vectorized"`` (chains batched with vmap), ``"sequential"``
             (one after another with ``lax.map``: less memory) or ``"parallel"`` (chains
@@ -182,22 +197,8 @@ def nuts_run(
         >>> res.draws["mu"].shape
         (2, 100)
     """
-    return mcmc_run(
-        model,
-        key,
-        kernel=NUTSSpec(max_tree_depth),
-        num_warmup=num_warmup,
-        num_samples=num_samples,
-        num_chains=num_chains,
-        target_accept=target_accept,
-        dense_mass=dense_mass,
-        thinning=thinning,
-        chain_method=chain_method,
-        init_positions=init_positions,
-        state=state,
-        log_likelihood=log_likelihood,
-        progress=progress,
-    )
+    options = _options(locals(), "max_tree_depth")
+    return mcmc_run(model, key, kernel=NUTSSpec(max_tree_depth), **options)
 
 
 def hmc_run(
@@ -211,6 +212,7 @@ def hmc_run(
     num_chains: int = 4,
     target_accept: float = 0.8,
     dense_mass: bool = False,
+    adaptation: str = "stan",
     thinning: int = 1,
     chain_method: str = "vectorized",
     init_positions: jax.Array | None = None,
@@ -237,22 +239,14 @@ def hmc_run(
         >>> res.draws["mu"].shape
         (2, 50)
     """
-    return mcmc_run(
-        model,
-        key,
-        kernel=HMCSpec(num_integration_steps, jitter),
-        num_warmup=num_warmup,
-        num_samples=num_samples,
-        num_chains=num_chains,
-        target_accept=target_accept,
-        dense_mass=dense_mass,
-        thinning=thinning,
-        chain_method=chain_method,
-        init_positions=init_positions,
-        state=state,
-        log_likelihood=log_likelihood,
-        progress=progress,
-    )
+    options = _options(locals(), "num_integration_steps", "jitter")
+    return mcmc_run(model, key, kernel=HMCSpec(num_integration_steps, jitter), **options)
+
+
+def _options(arguments: dict, *kernel_settings: str) -> dict:
+    """A wrapper's keyword arguments, less the model, the key and its kernel settings."""
+    skip = ("model", "key") + kernel_settings
+    return {k: v for k, v in arguments.items() if k not in skip}
 
 
 def initial_positions(model: Model, init_key, num_chains: int, init_positions, state):

@@ -21,6 +21,7 @@ from pplx.api import (
     _check_run_options,
     _check_settings,
     _mcmc_compiled,
+    _options,
     to_posterior,
 )
 from pplx.core import primitives
@@ -28,7 +29,7 @@ from pplx.errors import ConvergenceWarning
 from pplx.kernels.spec import HMCSpec, NUTSSpec
 from pplx.model import Model
 from pplx.model.checks import require_continuous_latents
-from pplx.run import ChainState
+from pplx.run import ChainState, check_adaptation
 from pplx.timing import Timer
 
 KERNELS = ("nuts", "hmc", "compound")
@@ -44,6 +45,7 @@ def nuts(
     target_accept: float = 0.8,
     max_tree_depth: int = 10,
     dense_mass: bool = False,
+    adaptation: str = "stan",
     thinning: int = 1,
     chain_method: str = "vectorized",
     init: dict | str | None = None,
@@ -59,8 +61,10 @@ def nuts(
         model: a bound model.
         key: a JAX PRNG key.
         num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass,
-        thinning, chain_method, state: as in :func:`pplx.infer.nuts_run` (``state`` is
-            the ``.state`` of a ``Posterior`` returned with ``return_inferencedata=False``).
+        adaptation, thinning, chain_method, state: as in :func:`pplx.infer.nuts_run`
+            (``state`` is the ``.state`` of a ``Posterior`` returned with
+            ``return_inferencedata=False``; ``adaptation="grad"`` is nutpie's diagonal
+            mass-matrix adaptation from draws and gradients).
         init: optional dict of constrained starting values by site name (all chains), or
             ``"advi"`` / ``"pathfinder"`` to start from draws of a variational fit.
         log_likelihood: add the ``log_likelihood`` group (for ``az.loo`` / ``az.waic``).
@@ -82,7 +86,7 @@ def nuts(
         >>> idata.posterior["mu"].shape
         (2, 200)
     """
-    options = {k: v for k, v in locals().items() if k not in ("model", "key", "max_tree_depth")}
+    options = _options(locals(), "max_tree_depth")
     return _drive(model, key, NUTSSpec(max_tree_depth), **options)
 
 
@@ -97,6 +101,7 @@ def hmc(
     num_chains: int = 4,
     target_accept: float = 0.8,
     dense_mass: bool = False,
+    adaptation: str = "stan",
     thinning: int = 1,
     chain_method: str = "vectorized",
     init: dict | str | None = None,
@@ -129,10 +134,7 @@ def hmc(
         >>> idata.posterior["mu"].shape
         (2, 200)
     """
-    options = {
-        k: v for k, v in locals().items() if k not in ("model", "key", "num_integration_steps")
-    }
-    del options["jitter"]
+    options = _options(locals(), "num_integration_steps", "jitter")
     return _drive(model, key, HMCSpec(num_integration_steps, jitter), **options)
 
 
@@ -213,6 +215,7 @@ def _drive(
     num_chains,
     target_accept,
     dense_mass,
+    adaptation,
     thinning,
     chain_method,
     init,
@@ -226,6 +229,7 @@ def _drive(
     _check_settings(num_warmup, num_samples, num_chains, target_accept, kernel)
     require_continuous_latents(model, kernel.name)
     _check_run_options(thinning, chain_method, state, num_warmup)
+    check_adaptation(adaptation, dense_mass)
     coords = model.check_coords(coords)
     settings = dict(
         kernel=kernel,
@@ -234,6 +238,7 @@ def _drive(
         num_chains=num_chains,
         target_accept=target_accept,
         dense_mass=dense_mass,
+        adaptation=adaptation,
         thinning=thinning,
         init_positions=_user_init(model, init, key, num_chains),
         state=state,
