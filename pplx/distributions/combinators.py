@@ -156,15 +156,9 @@ def _cdf_below(base, x):
     return jnp.where(finite, cdf, jnp.where(x > 0, 1.0, 0.0))
 
 
-class Truncated(Distribution):
-    """``base`` restricted to ``[low, high]`` and renormalised (needs ``base.cdf``;
-    sampling needs ``base.icdf``).
-
-    Example:
-        >>> from pplx.distributions import Normal, Truncated
-        >>> round(float(Truncated(Normal(0.0, 1.0), low=0.0).log_prob(0.0)), 4)
-        -0.2258
-    """
+class _Bounded(Distribution):
+    """Shared scaffolding of ``Truncated`` and ``Censored``: a univariate ``base`` and
+    bounds ``[low, high]`` that set the batch shape and the support."""
 
     base: Distribution
     low: jax.Array
@@ -172,7 +166,9 @@ class Truncated(Distribution):
 
     def __init__(self, base, low=None, high=None):
         if base.event_shape:
-            raise ValueError("Truncated: only univariate base distributions are supported")
+            raise ValueError(
+                f"{type(self).__name__}: only univariate base distributions are supported"
+            )
         self.base = base
         self.low, self.high = _bounds(base, low, high)
 
@@ -186,9 +182,20 @@ class Truncated(Distribution):
 
     @property
     def support(self):
-        if self.base.is_discrete:
+        if self.base.is_discrete:  # truncating or censoring counts keeps them integers
             return constraints.integer_interval(self.low, self.high)
         return constraints.interval(self.low, self.high)
+
+
+class Truncated(_Bounded):
+    """``base`` restricted to ``[low, high]`` and renormalised (needs ``base.cdf``;
+    sampling needs ``base.icdf``).
+
+    Example:
+        >>> from pplx.distributions import Normal, Truncated
+        >>> round(float(Truncated(Normal(0.0, 1.0), low=0.0).log_prob(0.0)), 4)
+        -0.2258
+    """
 
     def _log_mass(self):
         upper = self.base.cdf(jnp.where(jnp.isfinite(self.high), self.high, 0.0))
@@ -212,7 +219,7 @@ class Truncated(Distribution):
         return jnp.clip(x, low, high)
 
 
-class Censored(Distribution):
+class Censored(_Bounded):
     """``base`` clipped to ``[low, high]``: values at a bound carry the tail mass.
 
     Example:
@@ -220,30 +227,6 @@ class Censored(Distribution):
         >>> round(float(Censored(Normal(0.0, 1.0), low=0.0).log_prob(0.0)), 4)
         -0.6931
     """
-
-    base: Distribution
-    low: jax.Array
-    high: jax.Array
-
-    def __init__(self, base, low=None, high=None):
-        if base.event_shape:
-            raise ValueError("Censored: only univariate base distributions are supported")
-        self.base = base
-        self.low, self.high = _bounds(base, low, high)
-
-    @property
-    def is_discrete(self):
-        return self.base.is_discrete
-
-    @property
-    def batch_shape(self):
-        return self.low.shape
-
-    @property
-    def support(self):
-        if self.base.is_discrete:  # censoring counts keeps them integers
-            return constraints.integer_interval(self.low, self.high)
-        return constraints.interval(self.low, self.high)
 
     def log_prob(self, value):
         value = jnp.asarray(value)

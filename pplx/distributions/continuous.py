@@ -21,6 +21,12 @@ from pplx.distributions.base import (
     check_positive,
     promote,
 )
+from pplx.distributions.families import (
+    BetaShapeFamily,
+    ConcentrationRateFamily,
+    LocScaleFamily,
+    ScaleFamily,
+)
 
 __all__ = [
     "Normal",
@@ -45,7 +51,7 @@ def _std_normal_lp(z):
     return -0.5 * z**2 - _HALF_LOG_2PI
 
 
-class Normal(Distribution):
+class Normal(LocScaleFamily):
     """Normal distribution with mean ``loc`` and standard deviation ``scale``.
 
     Args:
@@ -57,17 +63,6 @@ class Normal(Distribution):
         >>> round(float(Normal(0.0, 1.0).log_prob(0.0)), 4)
         -0.9189
     """
-
-    loc: jax.Array
-    scale: jax.Array
-
-    def __init__(self, loc=0.0, scale=1.0):
-        self.loc, self.scale = promote(loc, scale)
-        check_positive("Normal", scale=self.scale)
-
-    @property
-    def batch_shape(self):
-        return self.loc.shape
 
     @property
     def support(self):
@@ -99,7 +94,7 @@ class Normal(Distribution):
         return loc + scale * jss.ndtri(q)
 
 
-class HalfNormal(Distribution):
+class HalfNormal(ScaleFamily):
     """Normal(0, scale) folded onto the nonnegative reals.
 
     Example:
@@ -107,16 +102,6 @@ class HalfNormal(Distribution):
         >>> round(float(HalfNormal(1.0).log_prob(0.0)), 4)
         -0.2258
     """
-
-    scale: jax.Array
-
-    def __init__(self, scale=1.0):
-        (self.scale,) = promote(scale)
-        check_positive("HalfNormal", scale=self.scale)
-
-    @property
-    def batch_shape(self):
-        return self.scale.shape
 
     @property
     def support(self):
@@ -148,7 +133,7 @@ class HalfNormal(Distribution):
         return scale * jss.ndtri(0.5 + 0.5 * q)
 
 
-class Cauchy(Distribution):
+class Cauchy(LocScaleFamily):
     """Cauchy distribution with location ``loc`` and scale ``scale``.
 
     Example:
@@ -156,17 +141,6 @@ class Cauchy(Distribution):
         >>> round(float(Cauchy(0.0, 1.0).log_prob(0.0)), 4)
         -1.1447
     """
-
-    loc: jax.Array
-    scale: jax.Array
-
-    def __init__(self, loc=0.0, scale=1.0):
-        self.loc, self.scale = promote(loc, scale)
-        check_positive("Cauchy", scale=self.scale)
-
-    @property
-    def batch_shape(self):
-        return self.loc.shape
 
     @property
     def support(self):
@@ -199,7 +173,7 @@ class Cauchy(Distribution):
         return loc + scale * jnp.tan(math.pi * (q - 0.5))
 
 
-class HalfCauchy(Distribution):
+class HalfCauchy(ScaleFamily):
     """Cauchy(0, scale) folded onto the nonnegative reals.
 
     Example:
@@ -207,16 +181,6 @@ class HalfCauchy(Distribution):
         >>> round(float(HalfCauchy(1.0).log_prob(0.0)), 4)
         -0.4516
     """
-
-    scale: jax.Array
-
-    def __init__(self, scale=1.0):
-        (self.scale,) = promote(scale)
-        check_positive("HalfCauchy", scale=self.scale)
-
-    @property
-    def batch_shape(self):
-        return self.scale.shape
 
     @property
     def support(self):
@@ -378,7 +342,7 @@ class Exponential(Distribution):
         return -jnp.log1p(-q) / rate
 
 
-class Gamma(Distribution):
+class Gamma(ConcentrationRateFamily):
     """Gamma distribution with shape ``concentration`` and ``rate``.
 
     Example:
@@ -386,17 +350,6 @@ class Gamma(Distribution):
         >>> round(float(Gamma(2.0, 1.0).log_prob(1.0)), 4)
         -1.0
     """
-
-    concentration: jax.Array
-    rate: jax.Array
-
-    def __init__(self, concentration, rate=1.0):
-        self.concentration, self.rate = promote(concentration, rate)
-        check_positive("Gamma", concentration=self.concentration, rate=self.rate)
-
-    @property
-    def batch_shape(self):
-        return self.rate.shape
 
     @property
     def support(self):
@@ -424,7 +377,7 @@ class Gamma(Distribution):
         return cdf_between(value, 0.0, jnp.inf, lambda x: jss.gammainc(a, b * x))
 
 
-class Beta(Distribution):
+class Beta(BetaShapeFamily):
     """Beta distribution on [0, 1] with ``concentration1`` (a) and ``concentration0`` (b).
 
     Example:
@@ -432,19 +385,6 @@ class Beta(Distribution):
         >>> round(float(Beta(2.0, 2.0).log_prob(0.5)), 4)
         0.4055
     """
-
-    concentration1: jax.Array
-    concentration0: jax.Array
-
-    def __init__(self, concentration1, concentration0):
-        self.concentration1, self.concentration0 = promote(concentration1, concentration0)
-        check_positive(
-            "Beta", concentration1=self.concentration1, concentration0=self.concentration0
-        )
-
-    @property
-    def batch_shape(self):
-        return self.concentration1.shape
 
     @property
     def support(self):

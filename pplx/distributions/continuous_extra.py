@@ -14,7 +14,6 @@ from jax.scipy import special as jss
 
 from pplx.distributions import constraints
 from pplx.distributions.base import (
-    Distribution,
     bcast,
     cdf_between,
     check_param,
@@ -23,6 +22,7 @@ from pplx.distributions.base import (
 )
 from pplx.distributions.continuous import _std_normal_lp, expand_to
 from pplx.distributions.continuous_skewed import AsymmetricLaplace, ExGaussian, SkewNormal
+from pplx.distributions.families import LocScaleFamily
 
 __all__ = [
     "TruncatedNormal",
@@ -59,7 +59,7 @@ def _log_diff_ndtr(a, b):
     return log_hi + jnp.log1p(-ratio)
 
 
-class TruncatedNormal(Distribution):
+class TruncatedNormal(LocScaleFamily):
     """Normal(loc, scale) restricted to ``[low, high]`` (either bound may be infinite).
 
     Example:
@@ -68,8 +68,6 @@ class TruncatedNormal(Distribution):
         -0.2258
     """
 
-    loc: jax.Array
-    scale: jax.Array
     low: jax.Array
     high: jax.Array
 
@@ -79,10 +77,6 @@ class TruncatedNormal(Distribution):
         check_param(
             "TruncatedNormal", "high", self.high, self.high > self.low, "must be greater than low"
         )
-
-    @property
-    def batch_shape(self):
-        return self.loc.shape
 
     @property
     def support(self):
@@ -157,7 +151,7 @@ class TruncatedNormal(Distribution):
         return loc + scale * z
 
 
-class LogitNormal(Distribution):
+class LogitNormal(LocScaleFamily):
     """Distribution of ``sigmoid(X)`` for ``X ~ Normal(loc, scale)``.
 
     Example:
@@ -165,17 +159,6 @@ class LogitNormal(Distribution):
         >>> round(float(LogitNormal(0.0, 1.0).log_prob(0.5)), 4)
         0.4674
     """
-
-    loc: jax.Array
-    scale: jax.Array
-
-    def __init__(self, loc=0.0, scale=1.0):
-        self.loc, self.scale = promote(loc, scale)
-        check_positive("LogitNormal", scale=self.scale)
-
-    @property
-    def batch_shape(self):
-        return self.loc.shape
 
     @property
     def support(self):
@@ -203,19 +186,8 @@ class LogitNormal(Distribution):
         return jax.nn.sigmoid(loc + scale * jss.ndtri(q))
 
 
-class _LocScale(Distribution):
+class _LocScale(LocScaleFamily):
     """Shared plumbing for location-scale families with a standard ``_std_log_prob``."""
-
-    loc: jax.Array
-    scale: jax.Array
-
-    def __init__(self, loc=0.0, scale=1.0):
-        self.loc, self.scale = promote(loc, scale)
-        check_positive(type(self).__name__, scale=self.scale)
-
-    @property
-    def batch_shape(self):
-        return self.loc.shape
 
     @property
     def support(self):

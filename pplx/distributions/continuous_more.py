@@ -12,15 +12,15 @@ from pplx.distributions.base import (
     bcast,
     cdf_between,
     check_param,
-    check_positive,
     promote,
 )
 from pplx.distributions.continuous import _std_normal_lp, expand_to
+from pplx.distributions.families import LocScaleFamily
 
 __all__ = ["LogNormal", "Uniform"]
 
 
-class LogNormal(Distribution):
+class LogNormal(LocScaleFamily):
     """Distribution of ``exp(X)`` for ``X ~ Normal(loc, scale)``.
 
     Example:
@@ -28,17 +28,6 @@ class LogNormal(Distribution):
         >>> round(float(LogNormal(0.0, 1.0).log_prob(1.0)), 4)
         -0.9189
     """
-
-    loc: jax.Array
-    scale: jax.Array
-
-    def __init__(self, loc=0.0, scale=1.0):
-        self.loc, self.scale = promote(loc, scale)
-        check_positive("LogNormal", scale=self.scale)
-
-    @property
-    def batch_shape(self):
-        return self.loc.shape
 
     @property
     def support(self):

@@ -9,13 +9,14 @@ import jax.numpy as jnp
 from jax.scipy import special as jss
 
 from pplx.distributions import constraints
-from pplx.distributions.base import Distribution, bcast, check_positive, promote
+from pplx.distributions.base import bcast, check_positive, promote
 from pplx.distributions.continuous import _std_normal_lp, expand_to
+from pplx.distributions.families import LocScaleFamily
 
 __all__ = ["SkewNormal", "AsymmetricLaplace", "ExGaussian"]
 
 
-class SkewNormal(Distribution):
+class SkewNormal(LocScaleFamily):
     """Skew-normal distribution with location, scale and shape ``alpha``.
 
     Example:
@@ -24,17 +25,11 @@ class SkewNormal(Distribution):
         -0.9189
     """
 
-    loc: jax.Array
-    scale: jax.Array
     alpha: jax.Array
 
     def __init__(self, loc=0.0, scale=1.0, alpha=0.0):
         self.loc, self.scale, self.alpha = promote(loc, scale, alpha)
         check_positive("SkewNormal", scale=self.scale)
-
-    @property
-    def batch_shape(self):
-        return self.loc.shape
 
     @property
     def support(self):
@@ -71,7 +66,7 @@ class SkewNormal(Distribution):
         return jnp.clip(jss.ndtr(z) - 2.0 * jss.owens_t(z, alpha), 0.0, 1.0)
 
 
-class AsymmetricLaplace(Distribution):
+class AsymmetricLaplace(LocScaleFamily):
     """Asymmetric Laplace: decay rate ``asymmetry / scale`` above ``loc``, ``1 / (asymmetry
     scale)`` below.
 
@@ -81,17 +76,11 @@ class AsymmetricLaplace(Distribution):
         -0.6931
     """
 
-    loc: jax.Array
-    scale: jax.Array
     asymmetry: jax.Array
 
     def __init__(self, loc=0.0, scale=1.0, asymmetry=1.0):
         self.loc, self.scale, self.asymmetry = promote(loc, scale, asymmetry)
         check_positive("AsymmetricLaplace", scale=self.scale, asymmetry=self.asymmetry)
-
-    @property
-    def batch_shape(self):
-        return self.loc.shape
 
     @property
     def support(self):
@@ -139,7 +128,7 @@ class AsymmetricLaplace(Distribution):
         return loc + scale * jnp.where(below, left, right)
 
 
-class ExGaussian(Distribution):
+class ExGaussian(LocScaleFamily):
     """Normal(loc, scale) plus an independent exponential with mean ``nu``.
 
     Args:
@@ -153,17 +142,11 @@ class ExGaussian(Distribution):
         -1.341
     """
 
-    loc: jax.Array
-    scale: jax.Array
     nu: jax.Array
 
     def __init__(self, loc=0.0, scale=1.0, nu=1.0):
         self.loc, self.scale, self.nu = promote(loc, scale, nu)
         check_positive("ExGaussian", scale=self.scale, nu=self.nu)
-
-    @property
-    def batch_shape(self):
-        return self.loc.shape
 
     @property
     def support(self):

@@ -51,7 +51,31 @@ def _lkj_cholesky_sample(key, dim, eta, shape):
     return corr_cholesky_from_partial(z)[0]
 
 
-class LKJCholesky(Distribution):
+class _LKJ(Distribution):
+    """Shared scaffolding of the LKJ families: a static ``dim`` and a positive
+    ``concentration`` (eta), with ``(dim, dim)`` events."""
+
+    dim: int = eqx.field(static=True)
+    concentration: jax.Array
+
+    def __init__(self, dim, concentration=1.0):
+        name = type(self).__name__
+        if int(dim) < 2:
+            raise ValueError(f"{name}: dim must be at least 2, got {dim}")
+        self.dim = int(dim)
+        (self.concentration,) = promote(concentration)
+        check_positive(name, concentration=self.concentration)
+
+    @property
+    def batch_shape(self):
+        return self.concentration.shape
+
+    @property
+    def event_shape(self):
+        return (self.dim, self.dim)
+
+
+class LKJCholesky(_LKJ):
     """LKJ prior on correlation matrices, as a distribution on their Cholesky factors.
 
     The density of ``L`` (with respect to its strictly lower entries) is
@@ -67,24 +91,6 @@ class LKJCholesky(Distribution):
         >>> round(float(LKJCholesky(2, 1.0).log_prob(jnp.eye(2))), 4)
         -0.6931
     """
-
-    dim: int = eqx.field(static=True)
-    concentration: jax.Array
-
-    def __init__(self, dim, concentration=1.0):
-        if int(dim) < 2:
-            raise ValueError(f"LKJCholesky: dim must be at least 2, got {dim}")
-        self.dim = int(dim)
-        (self.concentration,) = promote(concentration)
-        check_positive("LKJCholesky", concentration=self.concentration)
-
-    @property
-    def batch_shape(self):
-        return self.concentration.shape
-
-    @property
-    def event_shape(self):
-        return (self.dim, self.dim)
 
     @property
     def support(self):
@@ -107,7 +113,7 @@ class LKJCholesky(Distribution):
         return _lkj_cholesky_sample(key, self.dim, eta, shape)
 
 
-class LKJCorr(Distribution):
+class LKJCorr(_LKJ):
     """LKJ distribution on correlation matrices: density proportional to
     ``det(C)^(concentration - 1)``.
 
@@ -117,24 +123,6 @@ class LKJCorr(Distribution):
         >>> round(float(LKJCorr(2, 1.0).log_prob(jnp.eye(2))), 4)
         -0.6931
     """
-
-    dim: int = eqx.field(static=True)
-    concentration: jax.Array
-
-    def __init__(self, dim, concentration=1.0):
-        if int(dim) < 2:
-            raise ValueError(f"LKJCorr: dim must be at least 2, got {dim}")
-        self.dim = int(dim)
-        (self.concentration,) = promote(concentration)
-        check_positive("LKJCorr", concentration=self.concentration)
-
-    @property
-    def batch_shape(self):
-        return self.concentration.shape
-
-    @property
-    def event_shape(self):
-        return (self.dim, self.dim)
 
     @property
     def support(self):

@@ -19,6 +19,7 @@ from pplx.distributions.base import (
 )
 from pplx.distributions.continuous import expand_to, student_t_cdf_parts, student_t_log_prob
 from pplx.distributions.continuous_extra import _uniform
+from pplx.distributions.families import BetaShapeFamily, ConcentrationRateFamily
 
 __all__ = [
     "InverseGamma",
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 
-class InverseGamma(Distribution):
+class InverseGamma(ConcentrationRateFamily):
     """Distribution of ``1 / X`` for ``X ~ Gamma(concentration, rate)``.
 
     Example:
@@ -38,17 +39,6 @@ class InverseGamma(Distribution):
         >>> round(float(InverseGamma(2.0, 1.0).log_prob(1.0)), 4)
         -1.0
     """
-
-    concentration: jax.Array
-    rate: jax.Array
-
-    def __init__(self, concentration, rate=1.0):
-        self.concentration, self.rate = promote(concentration, rate)
-        check_positive("InverseGamma", concentration=self.concentration, rate=self.rate)
-
-    @property
-    def batch_shape(self):
-        return self.rate.shape
 
     @property
     def support(self):
@@ -289,7 +279,7 @@ class HalfStudentT(Distribution):
         return cdf_between(value, 0.0, jnp.inf, fn)
 
 
-class Kumaraswamy(Distribution):
+class Kumaraswamy(BetaShapeFamily):
     """Kumaraswamy distribution on [0, 1] with shapes ``concentration1``, ``concentration0``.
 
     Example:
@@ -297,21 +287,6 @@ class Kumaraswamy(Distribution):
         >>> round(float(Kumaraswamy(1.0, 1.0).log_prob(0.3)), 4)
         0.0
     """
-
-    concentration1: jax.Array
-    concentration0: jax.Array
-
-    def __init__(self, concentration1, concentration0):
-        self.concentration1, self.concentration0 = promote(concentration1, concentration0)
-        check_positive(
-            "Kumaraswamy",
-            concentration1=self.concentration1,
-            concentration0=self.concentration0,
-        )
-
-    @property
-    def batch_shape(self):
-        return self.concentration1.shape
 
     @property
     def support(self):
