@@ -22,11 +22,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pplx.kernels import adaptation
+from pplx.kernels import adaptation as stan_adapt
+from pplx.kernels import adaptation_grad as grad_adapt
 from pplx.kernels.nuts import NUTSInfo, NUTSState
 from pplx.kernels.spec import DEFAULT_KERNEL
 
 CHAIN_METHODS = ("vectorized", "sequential", "parallel")
+ADAPTATIONS = ("stan", "grad")
 
 
 class ChainState(NamedTuple):
@@ -55,7 +57,7 @@ class RunCarry(NamedTuple):
     """Everything a run carries from one transition to the next (chain axis first)."""
 
     kernel_state: NUTSState
-    adapt: adaptation.WindowState
+    adapt: stan_adapt.WindowState | grad_adapt.GradAdaptState
     divergences: jax.Array  # so far in the current phase, all chains (progress display)
     warmup_n_steps: jax.Array  # (chain,)
     iteration: jax.Array  # index of the next transition
@@ -73,10 +75,66 @@ class Steps(NamedTuple):
     active: jax.Array  # False for padding at the end of the last segment
 
 
-def schedule(num_warmup: int, num_samples: int, thinning: int = 1) -> Steps:
+class Adapter(NamedTuple):
+    """One warmup adaptation scheme, as functions of one chain's kernel state and info.
+
+    ``init(kernel_state)``, ``update(adapt, stage, kernel_state, info, target)``,
+    ``final(adapt) -> (step_size, inverse_mass_matrix)`` and the static
+    ``window_schedule(num_warmup) -> (is_slow, ends_window)``.
+    """
+
+    init: Callable
+    update: Callable
+    final: Callable
+    window_schedule: Callable
+
+
+def check_adaptation(adaptation: str, dense_mass: bool) -> None:
+    """Raise ``ValueError`` for an unknown scheme or one that cannot adapt a dense matrix."""
+    if adaptation not in ADAPTATIONS:
+        raise ValueError(f"adaptation must be one of {ADAPTATIONS}, got {adaptation!r}.")
+    if adaptation == "grad" and dense_mass:
+        raise ValueError(
+            "adaptation='grad' adapts a diagonal mass matrix only: use dense_mass=False, "
+            "or adaptation='stan' for a dense one."
+        )
+
+
+def adapter(adaptation: str = "stan", dense_mass: bool = False) -> Adapter:
+    """The :class:`Adapter` for ``"stan"`` (windowed Welford, diagonal or dense) or
+    ``"grad"`` (nutpie-style ``sqrt(var(x) / var(grad))``, diagonal; see
+    :mod:`pplx.kernels.adaptation_grad`)."""
+    check_adaptation(adaptation, dense_mass)
+    if adaptation == "grad":
+        return Adapter(
+            lambda s: grad_adapt.grad_init(s.position, s.logdensity_grad),
+            lambda a, stage, s, info, target: grad_adapt.grad_update(
+                a,
+                stage,
+                s.position,
+                s.logdensity_grad,
+                info.acceptance_rate,
+                target,
+            ),
+            grad_adapt.grad_final,
+            grad_adapt.grad_schedule,
+        )
+    return Adapter(
+        lambda s: stan_adapt.window_init(s.position, dense_mass),
+        lambda a, stage, s, info, target: stan_adapt.window_update(
+            a, stage, s.position, info.acceptance_rate, target
+        ),
+        stan_adapt.window_final,
+        stan_adapt.window_schedule,
+    )
+
+
+def schedule(
+    num_warmup: int, num_samples: int, thinning: int = 1, adaptation: str = "stan"
+) -> Steps:
     """The whole run's schedule as NumPy arrays (static, computed in Python)."""
     total = num_warmup + num_samples * thinning
-    is_slow, ends = adaptation.window_schedule(num_warmup)
+    is_slow, ends = adapter(adaptation).window_schedule(num_warmup)
     pad = np.zeros(total - num_warmup, bool)
     after = np.arange(total) - num_warmup
     return Steps(
@@ -123,19 +181,21 @@ def init_carry(
     num_warmup: int,
     dense_mass: bool = False,
     kernel=DEFAULT_KERNEL,
+    adaptation: str = "stan",
 ) -> RunCarry:
     """The carry before the first transition: from starting points, or from ``state``."""
     algo = kernel.build(logdensity_fn)
-    window_init = jax.vmap(lambda p: adaptation.window_init(p, dense_mass))
+    adapt_init = jax.vmap(adapter(adaptation, dense_mass).init)
     if state is not None:
         if num_warmup:
             raise ValueError("a run that continues a state does no warmup: num_warmup=0.")
-        adapt = window_init(state.kernel_state.position)._replace(
+        adapt = adapt_init(state.kernel_state)._replace(
             step_size=state.step_size, inverse_mass_matrix=state.inverse_mass_matrix
         )
         states, start = state.kernel_state, jnp.asarray(state.iteration)[0]
     else:
-        states, adapt, start = jax.vmap(algo.init)(init_positions), window_init(init_positions), 0
+        states = jax.vmap(algo.init)(init_positions)
+        adapt, start = adapt_init(states), 0
         if num_warmup == 0:
             adapt = adapt._replace(step_size=jnp.full_like(adapt.step_size, 0.1))
     num_chains = states.position.shape[0]
@@ -158,17 +218,21 @@ def advance(
     chain_ids: jax.Array | None = None,
     target_accept: float = 0.8,
     kernel=DEFAULT_KERNEL,
+    adaptation: str = "stan",
     progress=None,
     progress_offset=0,
 ) -> tuple[RunCarry, tuple]:
     """Run the transitions of ``steps`` with ``kernel`` (a spec from
-    :mod:`pplx.kernels.spec`); return the new carry and the kept draws
+    :mod:`pplx.kernels.spec`) and the warmup scheme ``adaptation`` (the one the
+    carry and the schedule were made for); return the new carry and the kept draws
     ``(positions (buffer_size, chain, d), info)``, written at ``steps.slot``."""
     algo = kernel.build(logdensity_fn)
     num_chains, num_dims = carry.kernel_state.position.shape
     chain_ids = jnp.arange(num_chains) if chain_ids is None else chain_ids
-    update = jax.vmap(adaptation.window_update, in_axes=(0, None, 0, 0, None))
-    finalize = jax.vmap(adaptation.window_final)
+    dense = carry.adapt.inverse_mass_matrix.ndim == 3
+    scheme = adapter(adaptation, dense)
+    update = jax.vmap(scheme.update, in_axes=(0, None, 0, 0, None))
+    finalize = jax.vmap(scheme.final)
 
     def body(inner, x: Steps):
         carry, buffer = inner
@@ -176,13 +240,7 @@ def advance(
         states, info = jax.vmap(algo.step)(
             keys, carry.kernel_state, carry.adapt.step_size, carry.adapt.inverse_mass_matrix
         )
-        adapt = update(
-            carry.adapt,
-            (x.is_slow, x.ends_window),
-            states.position,
-            info.acceptance_rate,
-            target_accept,
-        )
+        adapt = update(carry.adapt, (x.is_slow, x.ends_window), states, info, target_accept)
         adapt = adapt._replace(
             step_size=jnp.where(x.is_last_warmup, finalize(adapt)[0], adapt.step_size)
         )
@@ -254,12 +312,17 @@ def run_chains(
     target_accept: float = 0.8,
     kernel=DEFAULT_KERNEL,
     dense_mass: bool = False,
+    adaptation: str = "stan",
     chain_ids: jax.Array | None = None,
     progress=None,
     progress_offset=0,
 ) -> RunOutput:
-    """``kernel`` (NUTS by default, or HMC: see :mod:`pplx.kernels.spec`) with Stan
-    window adaptation, all chains vectorised, in one scan.
+    """``kernel`` (NUTS by default, or HMC: see :mod:`pplx.kernels.spec`) with warmup
+    adaptation, all chains vectorised, in one scan.
+
+    ``adaptation`` is ``"stan"`` (Stan's windows: Welford estimates of the draw
+    (co)variance) or ``"grad"`` (nutpie-style diagonal ``sqrt(var(x) / var(grad))`` over
+    short, growing windows: :mod:`pplx.kernels.adaptation_grad`; diagonal only).
 
     Starts from ``init_positions`` ``(chains, d)`` (with warmup) or continues ``state``
     (warmup already done: ``num_warmup`` must be 0). Keeps every ``thinning``-th draw.
@@ -274,16 +337,18 @@ def run_chains(
         num_warmup=num_warmup,
         dense_mass=dense_mass,
         kernel=kernel,
+        adaptation=adaptation,
     )
     carry, buffer = advance(
         logdensity_fn,
         key,
         carry,
-        schedule(num_warmup, num_samples, thinning),
+        schedule(num_warmup, num_samples, thinning, adaptation),
         num_samples,
         chain_ids=chain_ids,
         target_accept=target_accept,
         kernel=kernel,
+        adaptation=adaptation,
         progress=progress,
         progress_offset=progress_offset - carry.iteration,
     )

@@ -22,7 +22,18 @@ from pplx.run import RunOutput, advance, final_state, init_carry, schedule, segm
 
 
 @filter_jit
-def _start(model: Model, key, init_positions, state, *, num_chains, num_warmup, dense_mass, kernel):
+def _start(
+    model: Model,
+    key,
+    init_positions,
+    state,
+    *,
+    num_chains,
+    num_warmup,
+    dense_mass,
+    kernel,
+    adaptation,
+):
     init_key, _ = jax.random.split(key)
     positions, ok = initial_positions(model, init_key, num_chains, init_positions, state)
     carry = init_carry(
@@ -32,12 +43,13 @@ def _start(model: Model, key, init_positions, state, *, num_chains, num_warmup, 
         num_warmup=num_warmup,
         dense_mass=dense_mass,
         kernel=kernel,
+        adaptation=adaptation,
     )
     return carry, positions, ok
 
 
 @filter_jit
-def _segment(model: Model, key, carry, steps, *, buffer_size, target_accept, kernel):
+def _segment(model: Model, key, carry, steps, *, buffer_size, target_accept, kernel, adaptation):
     _, run_key = jax.random.split(key)
     return advance(
         model.logdensity,
@@ -47,6 +59,7 @@ def _segment(model: Model, key, carry, steps, *, buffer_size, target_accept, ker
         buffer_size,
         target_accept=target_accept,
         kernel=kernel,
+        adaptation=adaptation,
     )
 
 
@@ -69,11 +82,13 @@ def mcmc_segmented(
     init_positions,
     state,
     log_likelihood: bool,
+    adaptation: str = "stan",
     num_segments: int = 20,
     progress_bar: bool = True,
 ) -> NUTSResult:
-    """Vectorised chains of ``kernel`` (a spec from :mod:`pplx.kernels.spec`) in
-    ``num_segments`` host-driven segments (see the module doc)."""
+    """Vectorised chains of ``kernel`` (a spec from :mod:`pplx.kernels.spec`), warmed up
+    with ``adaptation`` (``"stan"`` or ``"grad"``), in ``num_segments`` host-driven
+    segments (see the module doc)."""
     carry, positions, ok = _start(
         model,
         key,
@@ -83,11 +98,13 @@ def mcmc_segmented(
         num_warmup=num_warmup,
         dense_mass=dense_mass,
         kernel=kernel,
+        adaptation=adaptation,
     )
     if not bool(jnp.all(ok)):  # fail before sampling; the caller explains which sites
         return NUTSResult({}, {}, None, positions, ok, {}, {})
     segments, kept, length = segment_plan(
-        schedule(num_warmup, num_samples, thinning), min(num_segments, num_warmup + num_samples)
+        schedule(num_warmup, num_samples, thinning, adaptation),
+        min(num_segments, num_warmup + num_samples),
     )
     hook = progress_lib.ProgressHook(num_warmup, num_samples * thinning, num_chains)
     if progress_bar:
@@ -103,6 +120,7 @@ def mcmc_segmented(
                 buffer_size=length,
                 target_accept=target_accept,
                 kernel=kernel,
+                adaptation=adaptation,
             )
             if count:
                 drawn.append(jax.tree.map(lambda a, n=count: np.asarray(a[:n]), (pos, info)))
