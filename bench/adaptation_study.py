@@ -108,6 +108,11 @@ def study(models, seeds, settings: dict, log) -> list[dict]:
     return rows
 
 
+def _fmt(value: float) -> str:
+    """Three significant figures for small rates, one decimal for the rest."""
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3g}"
+
+
 def table(rows: list[dict], settings: dict, seeds) -> str:
     """Means over seeds of the ESS rates, worst R-hat and reference error, total divergences."""
     lines = [
@@ -119,7 +124,7 @@ def table(rows: list[dict], settings: dict, seeds) -> str:
         "every site; grads: leapfrog steps (gradient evaluations) of all chains. Rates are "
         "means over seeds; R-hat and reference error are the worst seed; divergences are "
         "summed over seeds. Reference error: max |mean - ref mean| over the posteriordb "
-        "reference scalars, in reference sds and in MCSEs of the run's mean (with 10-20 "
+        "reference scalars, in reference sds and in MCSEs of the run's mean (with 10-26 "
         "scalars, a maximum up to ~3.5 MCSE is expected).",
         "",
         "| model | adaptation | min-ESS / 1k grads (sampling) | min-ESS / 1k grads "
@@ -133,11 +138,11 @@ def table(rows: list[dict], settings: dict, seeds) -> str:
             group = [r for r in rows if r["model"] == model and r["adaptation"] == scheme]
             if not group:
                 continue
-            mean = lambda k, g=group: float(np.mean([r[k] for r in g]))
+            mean = lambda k, g=group: _fmt(float(np.mean([r[k] for r in g])))
             worst = lambda k, g=group: float(np.max([r[k] for r in g]))
             lines.append(
-                f"| {model} | {scheme} | {mean('ess_per_1k_sampling'):.1f} | "
-                f"{mean('ess_per_1k_total'):.1f} | {mean('grads_warmup'):.0f} | "
+                f"| {model} | {scheme} | {mean('ess_per_1k_sampling')} | "
+                f"{mean('ess_per_1k_total')} | {float(mean('grads_warmup')):.0f} | "
                 f"{worst('max_rhat'):.3f} | {sum(r['divergences'] for r in group)} | "
                 f"{worst('ref_error'):.3f} | {worst('ref_z'):.1f} |"
             )
@@ -152,14 +157,22 @@ def main(argv=None) -> None:
     parser.add_argument("--num-samples", type=int, default=1000)
     parser.add_argument("--num-chains", type=int, default=4)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "adaptation-study.md")
+    parser.add_argument(
+        "--from-json", action="store_true", help="rewrite the table from the --out JSON, no runs"
+    )
     args = parser.parse_args(argv)
+    settings = dict(
+        num_warmup=args.num_warmup, num_samples=args.num_samples, num_chains=args.num_chains
+    )
+    if args.from_json:
+        rows = json.loads(args.out.with_suffix(".json").read_text())
+        seeds = sorted({r["seed"] for r in rows})
+        args.out.write_text(table(rows, settings, seeds))
+        return
 
     import jax
 
     jax.config.update("jax_enable_x64", True)
-    settings = dict(
-        num_warmup=args.num_warmup, num_samples=args.num_samples, num_chains=args.num_chains
-    )
     rows = study(args.models, args.seeds, settings, lambda line: print(line, flush=True))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table(rows, settings, args.seeds))
