@@ -71,7 +71,8 @@ class GaussianHMM(Distribution):
         transition_matrix: ``batch + (K, K)``; row ``i`` is the distribution of
             ``z_t`` given ``z_{t-1} = i``.
         locs: emission means per state, ``batch + (K,)``.
-        scales: emission standard deviations per state, positive, ``batch + (K,)``.
+        scales: emission standard deviations per state, positive, ``batch + (K,)`` (or one
+            shared by every state; likewise ``locs``).
         num_steps: the sequence length ``T``, a positive Python int (static).
 
     Example:
@@ -104,8 +105,12 @@ class GaussianHMM(Distribution):
         if trans.ndim < 2 or trans.shape[-1] != trans.shape[-2]:
             raise ValueError(f"{name}: transition_matrix must be square, got {trans.shape}")
         num_states = trans.shape[-1]
+        # a scalar location or scale is shared by every state
+        locs = locs[None] if locs.ndim == 0 else locs
+        scales = scales[None] if scales.ndim == 0 else scales
         for pname, a in (("initial_probs", init), ("locs", locs), ("scales", scales)):
-            if a.ndim < 1 or a.shape[-1] != num_states:
+            shared = a.ndim >= 1 and pname != "initial_probs" and a.shape[-1] == 1
+            if a.ndim < 1 or (a.shape[-1] != num_states and not shared):
                 raise ValueError(
                     f"{name}: {pname} needs {num_states} states on its last axis (the size "
                     f"of transition_matrix), got shape {a.shape}"
