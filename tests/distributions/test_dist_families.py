@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 from dist_cases import CASES as CORE_CASES
 from dist_cases_extra import EXTRA_CASES
+from dist_cases_more import MORE_CASES
 
 NUM_DRAWS = 20_000
 FD_STEP = 1e-6
-CASES = CORE_CASES + EXTRA_CASES
+CASES = CORE_CASES + EXTRA_CASES + MORE_CASES
 
 
 def _expected_batch(case):
