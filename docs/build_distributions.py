@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
-import doctest
 import inspect
 import os
 import re
@@ -41,6 +40,10 @@ import pplx.distributions as dist  # noqa: E402
 from pplx.distributions import constraints  # noqa: E402
 from pplx.distributions.base import Distribution  # noqa: E402
 from pplx.distributions.bijectors import Bijector  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from doc_examples import code, example_column  # noqa: E402
+from doc_examples import examples as parse_examples  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "distributions.md"
 COMMAND = ".venv/bin/python docs/build_distributions.py"
@@ -139,73 +142,6 @@ def _overrides(cls, method: str) -> bool:
 def _cdf_column(cls) -> str:
     names = [m for m in ("cdf", "icdf") if _overrides(cls, m)]
     return ", ".join(names) if names else NONE
-
-
-def _example_section(doc: str) -> str | None:
-    lines = doc.splitlines()
-    for i, line in enumerate(lines):
-        if re.fullmatch(r"\s*Examples?:\s*", line):
-            indent = len(line) - len(line.lstrip())
-            body = []
-            for later in lines[i + 1 :]:
-                if later.strip() and len(later) - len(later.lstrip()) <= indent:
-                    break
-                body.append(later)
-            return "\n".join(body)
-    return None
-
-
-def _examples(doc: str) -> list[doctest.Example]:
-    section = _example_section(doc)
-    if section is None:
-        return []
-    return doctest.DocTestParser().get_examples(section)
-
-
-def _one_line(text: str) -> str:
-    if "\n" not in text.strip():
-        return text.strip()
-    text = re.sub(r"\s*\n\s*", " ", text.strip())
-    return re.sub(r"([(\[{]) ", r"\1", re.sub(r",? ([)\]}])", r"\1", text))
-
-
-def _display(node: ast.expr, source: str) -> str:
-    """Source of ``node``, with ``round(float(x), n)`` shown as ``x``."""
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "round"
-        and len(node.args) == 2
-        and not node.keywords
-        and isinstance(node.args[0], ast.Call)
-        and isinstance(node.args[0].func, ast.Name)
-        and node.args[0].func.id == "float"
-        and len(node.args[0].args) == 1
-    ):
-        return _display(node.args[0].args[0], source)
-    if isinstance(node, ast.Tuple) and not ast.get_source_segment(source, node).startswith("("):
-        return ", ".join(_display(elt, source) for elt in node.elts)
-    return _one_line(ast.get_source_segment(source, node))
-
-
-def _code(text: str) -> str:
-    text = text.replace("|", "\\|")
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
-
-
-def _example_column(examples: list[doctest.Example]) -> str:
-    shown = [ex for ex in examples if ex.want.strip()]
-    if not shown:
-        return NONE
-    ex = shown[-1]
-    source = ex.source.strip()
-    try:
-        tree = ast.parse(source, mode="eval")
-        expr = _display(tree.body, source)
-    except SyntaxError:
-        expr = _one_line(source)
-    want = " ".join(ex.want.split())
-    return f"{_code(expr)} gives {_code(want)}"
 
 
 def _support_from_doc(doc: str) -> str | None:
@@ -384,7 +320,7 @@ def _families():
                 continue
         elif not inspect.isfunction(obj):
             continue
-        examples = _examples(_own_doc(obj))
+        examples = parse_examples(_own_doc(obj))
         instance, depends = _example_instance(obj, examples)
         if not inspect.isclass(obj) and instance is None:
             continue  # biject_to and other helpers
@@ -396,7 +332,7 @@ def _family_row(target, names, instance, depends, notes: list[str]) -> list[str]
     doc = _own_doc(target)
     if not doc:
         notes.append(f"{names[0]}: no docstring")
-    examples = _examples(doc)
+    examples = parse_examples(doc)
     if not examples:
         notes.append(f"{names[0]}: no Example")
     support = _support_from_doc(doc)
@@ -418,11 +354,11 @@ def _family_row(target, names, instance, depends, notes: list[str]) -> list[str]
     params = _parameters(target)
     return [
         label,
-        _code(params) if params else NONE,
+        code(params) if params else NONE,
         support.replace("|", "\\|"),
         _cdf_column(cls),
         _summary(doc).replace("|", "\\|"),
-        _example_column(examples),
+        example_column(examples),
     ]
 
 
