@@ -45,6 +45,7 @@ COLUMNS = (
     ("overhead", "overhead (call)", "{:.2f}"),
     ("max_rhat", "max R-hat", "{:.3f}"),
     ("divergences", "div", "{:.0f}"),
+    ("step_size", "step size", "{:.3f}"),
     ("max_mean_err", "mean err", "{:.2f}"),
     ("rerun_s", "rerun s", "{:.2f}"),
     ("rerun_compile_s", "rerun compile s", "{:.2f}"),

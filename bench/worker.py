@@ -129,6 +129,7 @@ def run_pplx(posterior: str, s: Settings, seed: int) -> dict:
         "n_steps": stats["n_steps"],
         "n_steps_warmup": warm_steps,
         "diverging": stats["diverging"],
+        "step_size": np.asarray(res.state.step_size),
         "grad_target": lambda: (m.logdensity, _uniform_like(jax.numpy.zeros(m.num_dims), seed)),
         "rerun": lambda: _rerun(run, m, seed, settings),
     }
@@ -202,8 +203,17 @@ def _run_numpyro(posterior: str, s: Settings, seed: int, chain_method: str) -> d
         "n_steps": steps[:, w:],
         "n_steps_warmup": steps[:, :w] if with_warmup else None,
         "diverging": diverging[:, w:],
+        "step_size": _numpyro_step_size(mcmc),
         "grad_target": grad_target,
     }
+
+
+def _numpyro_step_size(mcmc):
+    """The adapted step size of each chain (None if this NumPyro hides it)."""
+    try:
+        return np.asarray(mcmc.last_state.adapt_state.step_size)
+    except AttributeError:
+        return None
 
 
 def run_numpyro_sequential(posterior, s, seed):
@@ -243,19 +253,21 @@ def run_blackjax(posterior: str, s: Settings, seed: int) -> dict:
         keys = jax.random.split(sample_key, s.num_samples)
         _, (positions, n_steps, diverging) = jax.lax.scan(step, state, keys)
         values = jax.vmap(bm.constrain)(positions)
-        return values, n_steps, diverging, warm_info.info.num_integration_steps
+        warm_steps = warm_info.info.num_integration_steps
+        return values, n_steps, diverging, warm_steps, params["step_size"]
 
     @jax.jit
     def run(key):
         return jax.vmap(one_chain)(jax.random.split(key, s.num_chains))
 
-    values, n_steps, diverging, warm_steps = run(jax.random.key(seed))
+    values, n_steps, diverging, warm_steps, step_size = run(jax.random.key(seed))
     draws = {k: np.asarray(v) for k, v in values.items()}
     return {
         "draws": draws,
         "n_steps": np.asarray(n_steps),
         "n_steps_warmup": np.asarray(warm_steps),
         "diverging": np.asarray(diverging),
+        "step_size": np.asarray(step_size),
         "grad_target": lambda: (
             bm.logdensity,
             {k: _uniform_like(np.zeros(v), seed) for k, v in bm.shapes.items()},
@@ -342,6 +354,7 @@ def measure(args) -> dict:
         "grad_evals_total": grads_total,
         "divergences": int(np.sum(out["diverging"])),
         "mean_tree_steps": float(np.mean(n_steps)),
+        "step_size": _median_or_none(out.get("step_size")),
     }
     record.update(diagnostics(posterior, out["draws"]))
     if "rerun" in out:  # a second run with new data of the same shape, same settings
@@ -358,6 +371,10 @@ def measure(args) -> dict:
     record.update(derived(record))
     record["versions"] = versions()
     return record
+
+
+def _median_or_none(a):
+    return None if a is None else float(np.median(a))
 
 
 def derived(r: dict) -> dict:
