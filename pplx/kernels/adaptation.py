@@ -118,7 +118,9 @@ def _end_slow_window(state: WindowState) -> WindowState:
     imm = welford_inverse_mass(state.welford)
     d = imm.shape[0]
     welford = welford_init(d, imm.ndim == 2, imm.dtype)
-    return WindowState(dual_averaging_init(state.step_size), welford, state.step_size, imm)
+    # restart from the averaged step size, not the last (noisy) iterate
+    step_size = jnp.exp(state.dual_averaging.log_step_size_avg)
+    return WindowState(dual_averaging_init(step_size), welford, step_size, imm)
 
 
 def window_final(state: WindowState) -> tuple[jax.Array, jax.Array]:
