@@ -159,6 +159,19 @@ def probs_logits(dist_name, probs, logits, *others):
     return jax.nn.sigmoid(logits), logits, False, others
 
 
+def support_with_event_dim(name, support, event_ndim):
+    """``support`` made to cover ``event_ndim`` event dims (wrapped in ``independent``);
+    ``ValueError`` naming ``name`` when it already covers more."""
+    if support.event_dim > event_ndim:
+        raise ValueError(
+            f"{name}: support {support.name!r} has event_dim {support.event_dim} but the "
+            f"event shape has only {event_ndim} dims"
+        )
+    if support.event_dim < event_ndim:
+        support = constraints.independent(support, event_ndim - support.event_dim)
+    return support
+
+
 def _broadcast_batch(value, event_ndim, batch_shape):
     """Shape of ``log_prob(value)``: the value's batch part broadcast with ``batch_shape``."""
     value_batch = jnp.shape(value)[: jnp.ndim(value) - event_ndim]

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.distributions import constraints
-from pplx.distributions.base import Distribution, _broadcast_batch
+from pplx.distributions.base import Distribution, _broadcast_batch, support_with_event_dim
 
 __all__ = ["CustomDist"]
 
@@ -49,14 +49,7 @@ def _resolve_support(support, is_discrete, event_ndim):
             f"{'discrete' if support.is_discrete else 'continuous'} but is_discrete="
             f"{is_discrete}; make them agree"
         )
-    if support.event_dim > event_ndim:
-        raise ValueError(
-            f"CustomDist: support {support.name!r} has event_dim {support.event_dim} but "
-            f"event_shape has only {event_ndim} dims"
-        )
-    if support.event_dim < event_ndim:
-        support = constraints.independent(support, event_ndim - support.event_dim)
-    return support
+    return support_with_event_dim("CustomDist", support, event_ndim)
 
 
 class CustomDist(Distribution):

@@ -35,6 +35,7 @@ from jax.scipy.special import logsumexp
 
 from pplx.distributions import constraints
 from pplx.distributions.base import Distribution, as_float, bcast, check_positive, is_concrete
+from pplx.distributions.timeseries import _check_steps
 
 __all__ = ["GaussianHMM"]
 
@@ -97,9 +98,7 @@ class GaussianHMM(Distribution):
 
     def __init__(self, initial_probs, transition_matrix, locs, scales, *, num_steps):
         name = "GaussianHMM"
-        if isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 1:
-            raise ValueError(f"{name}: num_steps must be a positive Python int, got {num_steps!r}")
-        self.num_steps = num_steps
+        self.num_steps = _check_steps(name, num_steps, what="num_steps")
         arrays = [as_float(a) for a in (initial_probs, transition_matrix, locs, scales)]
         init, trans, locs, scales = arrays
         if trans.ndim < 2 or trans.shape[-1] != trans.shape[-2]:

@@ -17,7 +17,12 @@ import jax.numpy as jnp
 
 from pplx.distributions import bijectors as b
 from pplx.distributions import constraints
-from pplx.distributions.base import Distribution, bcast, sum_rightmost
+from pplx.distributions.base import (
+    Distribution,
+    bcast,
+    sum_rightmost,
+    support_with_event_dim,
+)
 
 __all__ = ["TransformedDistribution"]
 
@@ -53,17 +58,6 @@ def _image(bijector, base_support):
         rule = _IMAGES.get(type(part))
         return rule(part) if rule is not None else constraints.real
     return base_support
-
-
-def _with_event_dim(name, support, event_ndim):
-    if support.event_dim > event_ndim:
-        raise ValueError(
-            f"{name}: support {support.name!r} has event_dim {support.event_dim} but the "
-            f"event shape has only {event_ndim} dims"
-        )
-    if support.event_dim < event_ndim:
-        support = constraints.independent(support, event_ndim - support.event_dim)
-    return support
 
 
 def _shapes(base, bijector):
@@ -137,7 +131,9 @@ class TransformedDistribution(Distribution):
             raise TypeError(f"TransformedDistribution: support must be a Constraint: {support!r}")
         self.base = base
         self.bijector = bijector
-        self.transformed_support = _with_event_dim("TransformedDistribution", support, len(event))
+        self.transformed_support = support_with_event_dim(
+            "TransformedDistribution", support, len(event)
+        )
         self.transformed_shapes = (batch, event, num_to_sum)
 
     @property
