@@ -14,7 +14,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.jit import filter_jit
-from pplx.kernels.spec import DEFAULT_KERNEL, HMCSpec, NUTSSpec, check_spec
+from pplx.kernels.spec import (
+    DEFAULT_KERNEL,
+    HMCSpec,
+    NUTSSpec,
+    check_run_lengths,
+    check_spec,
+)
 from pplx.model import Model
 from pplx.model.checks import require_continuous_latents
 from pplx.model.initialize import find_initial_position
@@ -43,13 +49,7 @@ class NUTSResult(NamedTuple):
 
 def _check_settings(num_warmup, num_samples, num_chains, target_accept, kernel):
     check_spec(kernel)
-    for name, value, low in (
-        ("num_warmup", num_warmup, 0),
-        ("num_samples", num_samples, 1),
-        ("num_chains", num_chains, 1),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be a Python int >= {low}, got {value!r}.")
+    check_run_lengths(num_warmup, num_samples, num_chains)
     if not 0.0 < float(target_accept) < 1.0:
         raise ValueError(f"target_accept must lie in (0, 1), got {target_accept!r}.")
 

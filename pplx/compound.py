@@ -34,6 +34,7 @@ import numpy as np
 from pplx.jit import filter_jit
 from pplx.kernels import adaptation
 from pplx.kernels import compound as ck
+from pplx.kernels.spec import check_run_lengths
 from pplx.model import Model
 from pplx.model.checks import require_bound_model
 from pplx.model.discrete import (
@@ -146,16 +147,6 @@ def _stages(num_warmup: int, num_samples: int) -> ck.Stage:
     )
 
 
-def _check_settings(num_warmup, num_samples, num_chains) -> None:
-    for name, value, low in (
-        ("num_warmup", num_warmup, 0),
-        ("num_samples", num_samples, 1),
-        ("num_chains", num_chains, 1),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be a Python int >= {low}, got {value!r}.")
-
-
 def sample_run(
     model: Model,
     key: jax.Array,
@@ -182,7 +173,7 @@ def sample_run(
 
 def _prepare(model, step, num_warmup, num_samples, num_chains, *nuts_settings) -> _Plan:
     require_bound_model(model, "pplx.compound.sample")
-    _check_settings(num_warmup, num_samples, num_chains)
+    check_run_lengths(num_warmup, num_samples, num_chains)
     layout = discrete_layout(model)
     assignment = assign_methods(model, layout, step)
     if not assignment:

@@ -55,17 +55,26 @@ class HMCSpec(NamedTuple):
         return hmc(logdensity_fn, self.num_integration_steps)
 
 
+def check_count(name: str, value, low: int) -> None:
+    """Raise ``ValueError`` unless ``value`` is a Python int (not a bool) ``>= low``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name} must be a Python int >= {low}, got {value!r}.")
+
+
+def check_run_lengths(num_warmup, num_samples, num_chains) -> None:
+    """The run lengths every driver takes: warmup >= 0, draws and chains >= 1."""
+    check_count("num_warmup", num_warmup, 0)
+    check_count("num_samples", num_samples, 1)
+    check_count("num_chains", num_chains, 1)
+
+
 def check_spec(spec) -> None:
     """Raise ``ValueError`` for settings no kernel can run with."""
     if isinstance(spec, NUTSSpec):
-        depth = spec.max_tree_depth
-        if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
-            raise ValueError(f"max_tree_depth must be a Python int >= 1, got {depth!r}.")
+        check_count("max_tree_depth", spec.max_tree_depth, 1)
         return
     if isinstance(spec, HMCSpec):
-        steps = spec.num_integration_steps
-        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
-            raise ValueError(f"num_integration_steps must be a Python int >= 1, got {steps!r}.")
+        check_count("num_integration_steps", spec.num_integration_steps, 1)
         if not 0.0 <= float(spec.jitter) < 1.0:
             raise ValueError(f"jitter must lie in [0, 1), got {spec.jitter!r}.")
         return
