@@ -10,8 +10,11 @@ The U-turn checks of every sub-subtree that a recursive builder would make are d
 sizes ``2, 4, ..., 2**t`` that end at ``n`` are complete (``t`` = trailing one bits of
 ``n``); the first leaf of each was an even leaf and was stored at checkpoint
 ``popcount(leaf)``. Each completed subtree is checked as Stan (>= 2.26) checks a join of
-its two halves: over the whole, and across the join in both directions. All checkpoint
-checks are evaluated at once with a mask (vectorised, no loop, no branch).
+its two halves: over the whole, and across the join in both directions. The work per
+leaf is proportional to the subtrees it completes (one checkpoint write by index, a loop
+over the completed subtrees that stops at the first U-turn), not to ``max_tree_depth``:
+under ``vmap`` the chains advance in lockstep, so every chain pays for the deepest
+bookkeeping of any chain at each leaf.
 """
 
 from __future__ import annotations
@@ -139,10 +142,9 @@ def join_checks(
     return velocity_left, velocity_right, rho
 
 
-def _any_turning(metric: Metric, checks, mask) -> jax.Array:
-    """Evaluate a batch of ``(velocity_left, velocity_right, rho)`` checks where ``mask``."""
-    flat = [a.reshape(-1, a.shape[-1]) for a in checks]
-    return jnp.any(jax.vmap(metric.is_turning)(*flat) & mask.reshape(-1))
+def _any_turning(metric: Metric, checks) -> jax.Array:
+    """Whether any of a batch of ``(velocity_left, velocity_right, rho)`` checks turns."""
+    return jnp.any(jax.vmap(metric.is_turning)(*checks))
 
 
 def _popcount(n):
@@ -153,14 +155,34 @@ def _store_checkpoint(
     ckpts: jax.Array, n, prev: IntegratorState, prev_velocity, new: IntegratorState, velocity, rho
 ) -> jax.Array:
     # Even leaves start subtrees; leaf n is stored at index popcount(n), a slot no
-    # unfinished subtree still needs. One array (K, 5, d) keeps this a single select.
-    row = (jnp.arange(ckpts.shape[0]) == _popcount(n)) & (n % 2 == 0)
+    # unfinished subtree still needs. Odd leaves write out of range, which is dropped:
+    # one row written by index, whatever the number of slots.
+    index = jnp.where(n % 2 == 0, _popcount(n), ckpts.shape[0])
     values = jnp.stack(Checkpoints(new.momentum, velocity, rho, prev.momentum, prev_velocity))
-    return jnp.where(row[:, None, None], values[None], ckpts)
+    return ckpts.at[index].set(values, mode="drop")
 
 
 def _unpack(ckpts: jax.Array) -> Checkpoints:
-    return Checkpoints(*(ckpts[:, i] for i in range(len(Checkpoints._fields))))
+    return Checkpoints(*(ckpts[..., i, :] for i in range(len(Checkpoints._fields))))
+
+
+def _join_is_turning(metric: Metric, ckpts: jax.Array, i, velocity, rho) -> jax.Array:
+    """Check the subtree whose halves start at checkpoints ``i`` and ``i + 1`` and which
+    ends at the current leaf (``velocity``, subtree momentum sum ``rho``)."""
+    left, right = _unpack(ckpts[i]), _unpack(ckpts[i + 1])
+    left_rho = right.rho - right.momentum - left.rho + left.momentum
+    right_rho = rho - right.rho + right.momentum
+    checks = join_checks(
+        left.velocity,
+        left_rho,
+        right.prev_momentum,
+        right.prev_velocity,
+        right.momentum,
+        right.velocity,
+        right_rho,
+        velocity,
+    )
+    return _any_turning(metric, checks)
 
 
 def _subtree_is_turning(
@@ -177,30 +199,20 @@ def _subtree_is_turning(
     trailing_ones = _popcount(n & ~(n + 1))
     idx_min = _popcount(n) - trailing_ones  # first leaf of the largest completed subtree
     idx_max = idx_min + trailing_ones - 1  # first leaf of the pair (n - 1, n)
-    # Subtrees of 4 or more leaves: left half starts at checkpoint i, right half at i + 1.
-    ck = _unpack(ckpts)
-    left, right = (jax.tree.map(lambda a: a[:-1], ck), jax.tree.map(lambda a: a[1:], ck))
-    left_rho = right.rho - right.momentum - left.rho + left.momentum
-    right_rho = rho[None, :] - right.rho + right.momentum
-    joins = join_checks(
-        left.velocity,
-        left_rho,
-        right.prev_momentum,
-        right.prev_velocity,
-        right.momentum,
-        right.velocity,
-        right_rho,
-        jnp.broadcast_to(velocity, left_rho.shape),
-    )
-    i = jnp.arange(left_rho.shape[0])
-    join_mask = jnp.broadcast_to((i >= idx_min) & (i < idx_max), (3, i.shape[0]))
     # The pair (n - 1, n) has one leaf per half: its join checks coincide, one is enough.
-    pair = (prev_velocity[None], velocity[None], (prev.momentum + new.momentum)[None])
-    checks = [
-        jnp.concatenate([j.reshape(-1, j.shape[-1]), p]) for j, p in zip(joins, pair, strict=True)
-    ]
-    mask = jnp.concatenate([join_mask.reshape(-1), (n % 2 == 1)[None]])
-    return _any_turning(metric, checks, mask)
+    pair_turning = metric.is_turning(prev_velocity, velocity, prev.momentum + new.momentum)
+
+    def keep_checking(state):
+        i, turning = state
+        return (i < idx_max) & ~turning
+
+    def check(state):
+        i, _ = state
+        return i + 1, _join_is_turning(metric, ckpts, i, velocity, rho)
+
+    # Subtrees of 4 or more leaves: left half starts at checkpoint i, right half at i + 1.
+    start = (idx_min, pair_turning & (n % 2 == 1))
+    return jax.lax.while_loop(keep_checking, check, start)[1]
 
 
 def _add_leaf(
@@ -309,7 +321,7 @@ def merge_subtree(
         tree.rho,
         tree.edge_velocity,
     )
-    turning = _any_turning(metric, checks, jnp.ones(3, bool))
+    turning = _any_turning(metric, checks)
     return Trajectory(
         left,
         right,
