@@ -24,7 +24,6 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-from jax.extend.random import threefry_2x32
 
 from pplx.kernels.integrators import IntegratorState, velocity_verlet
 from pplx.kernels.metrics import Metric, gaussian_euclidean
@@ -100,6 +99,25 @@ def _uniform(words, dtype):
         low = (words[..., 1] >> 6).astype(dtype)
         return (high * 2.0**26 + low) * 2.0**-53
     return (words[..., 0] >> 8).astype(dtype) * 2.0**-24
+
+
+def _mix32(words):
+    """A 32-bit integer hash with full avalanche (Wellons' two-multiply finaliser).
+
+    A bijection of ``uint32``; applied to a Weyl sequence ``seed + n * golden`` it yields
+    a stream of well-mixed words from one random seed, much cheaper than a Threefry call
+    per leaf (this runs once per leapfrog step, in lockstep across vmapped chains).
+    """
+    words = words ^ (words >> 16)
+    words = words * jnp.uint32(0x21F0AAAD)
+    words = words ^ (words >> 15)
+    words = words * jnp.uint32(0x735A2D97)
+    return words ^ (words >> 15)
+
+
+def _leaf_words(seed, n):
+    """Two random words for leaf ``n`` of a subtree whose seed is ``seed`` (two words)."""
+    return _mix32(seed + n.astype(jnp.uint32) * jnp.uint32(0x9E3779B9))
 
 
 def _normal(words, dtype):
@@ -275,14 +293,13 @@ def grow_subtree(
     """Integrate one more state of the subtree (``step_size`` signed by the direction).
 
     Leaves it invalid at a divergence or a sub-subtree U-turn. The uniform of leaf ``n``
-    is Threefry of the counter ``(depth, n)`` under the random ``seed`` (two words).
+    comes from the subtree's random ``seed`` (two words) by :func:`_leaf_words`.
     """
     n = tree.num_steps
     new = leapfrog(tree.edge, step_size)
     velocity = metric.velocity(new.momentum)
     energy = -new.logdensity + 0.5 * jnp.dot(new.momentum, velocity)
-    counter = jnp.stack([depth, n]).astype(jnp.uint32)
-    log_uniform = jnp.log(_uniform(threefry_2x32(seed, counter), energy.dtype))
+    log_uniform = jnp.log(_uniform(_leaf_words(seed, n), energy.dtype))
     grown = _add_leaf(tree, new, velocity, energy, log_uniform, energy0, divergence_threshold)
     ckpts = _store_checkpoint(
         tree.checkpoints, n, tree.edge, tree.edge_velocity, new, velocity, grown.rho
@@ -349,8 +366,9 @@ def nuts_transition(
 ) -> tuple[Proposal, TrajectoryInfo]:
     """One NUTS transition from ``initial`` (momentum already drawn).
 
-    ``words`` are ``4 * max_tree_depth + 2`` random 32-bit words: per depth a direction
-    and an acceptance uniform, and the seed of the per-leaf uniforms.
+    ``words`` are ``6 * max_tree_depth`` random 32-bit words: per depth a direction
+    uniform, an acceptance uniform and the seed of the subtree's per-leaf uniforms (two
+    words each).
 
     Returns the sampled state and the statistics: ``acceptance_rate`` is Stan's mean
     Metropolis acceptance over every state integrated (dual averaging's target),
@@ -375,7 +393,8 @@ def nuts_transition(
         false,
         false,
     )
-    uniforms = _uniform(words[:-2].reshape(max_tree_depth, 2, 2), energy0.dtype)
+    per_depth = words.reshape(max_tree_depth, 3, 2)
+    uniforms = _uniform(per_depth[:, :2], energy0.dtype)
     num_checkpoints = max(max_tree_depth - 1, 1)
     ckpts = jnp.zeros((num_checkpoints, len(Checkpoints._fields)) + velocity.shape, velocity.dtype)
 
@@ -392,7 +411,7 @@ def nuts_transition(
 
         def grow(tree: Subtree) -> Subtree:
             return grow_subtree(
-                words[-2:],
+                per_depth[traj.depth, 2],
                 tree,
                 traj.depth,
                 signed_step_size,
@@ -447,14 +466,14 @@ def nuts_kernel(
         # compile time. Padded to a multiple of 128 words, which LLVM compiles in less
         # time than a short draw that it unrolls (measured on CPU, vmapped over chains).
         num_normal = 2 * position.shape[0]
-        num_words = -(-(num_normal + 4 * max_tree_depth + 2) // 128) * 128
+        num_words = -(-(num_normal + 6 * max_tree_depth) // 128) * 128
         words = jax.random.bits(key, (num_words,), jnp.uint32)
         noise = _normal(words[:num_normal].reshape(-1, 2), position.dtype)
         momentum = metric.momentum_from_normal(noise)
         initial = IntegratorState(position, momentum, logdensity, logdensity_grad)
         step_size = jnp.asarray(step_size, position.dtype)
         return nuts_transition(
-            words[num_normal : num_normal + 4 * max_tree_depth + 2],
+            words[num_normal : num_normal + 6 * max_tree_depth],
             initial,
             step_size,
             metric,

@@ -15,7 +15,13 @@ import pytest
 
 from pplx.kernels.integrators import IntegratorState
 from pplx.kernels.metrics import gaussian_euclidean
-from pplx.kernels.trajectory import Checkpoints, _store_checkpoint, _subtree_is_turning
+from pplx.kernels.trajectory import (
+    Checkpoints,
+    _leaf_words,
+    _store_checkpoint,
+    _subtree_is_turning,
+    _uniform,
+)
 
 NUM_LEAVES, D = 64, 2
 
@@ -88,3 +94,22 @@ def test_iterative_checks_match_every_subtree(noise):
     # The comparison is informative: turns and non-turns both occur where subtrees of 4+
     # leaves complete.
     assert 0.1 < deep_turns / deep_leaves < 0.9
+
+
+def test_leaf_uniforms_are_uniform_and_uncorrelated():
+    """The per-leaf uniforms (a hash of a Weyl sequence from one random seed per subtree)
+    pass a Kolmogorov-Smirnov test, and neighbouring leaves are uncorrelated."""
+    from scipy import stats
+
+    seeds = jax.random.bits(jax.random.key(0), (2000, 2), jnp.uint32)
+    leaves = jnp.arange(64)
+    words = jax.vmap(lambda s: jax.vmap(lambda n: _leaf_words(s, n))(leaves))(seeds)
+    u = np.asarray(_uniform(words, jnp.float64))  # (seeds, leaves)
+    assert stats.kstest(u.ravel(), "uniform").pvalue > 1e-3
+    # Per-leaf means and the lag-1 correlation within subtrees, against their MC error.
+    se_mean = np.sqrt(1 / 12 / u.shape[0])
+    assert np.all(np.abs(u.mean(0) - 0.5) < 4.5 * se_mean)
+    lag1 = np.corrcoef(u[:, :-1].ravel(), u[:, 1:].ravel())[0, 1]
+    assert abs(lag1) < 4.5 / np.sqrt(u[:, 1:].size)
+    # Different seeds give different streams; the same seed the same stream.
+    assert not np.array_equal(u[0], u[1])
