@@ -39,15 +39,14 @@ class Proposal(NamedTuple):
 
 
 class Checkpoints(NamedTuple):
-    """Per stored (even) leaf, arrays ``(K, d)``: its momentum and velocity, the momentum
-    sum of the subtree up to and including it, and momentum and velocity of the leaf just
-    before it (for the check across a join)."""
+    """Per stored (even) leaf, arrays ``(K, d)``: its momentum, the momentum sum of the
+    subtree up to and including it, and the momentum of the leaf just before it (for the
+    check across a join). Velocities are recomputed when checked: under ``vmap`` every
+    loop iteration selects the whole carry, so a smaller checkpoint array is faster."""
 
     momentum: jax.Array
-    velocity: jax.Array
     rho: jax.Array
     prev_momentum: jax.Array
-    prev_velocity: jax.Array
 
 
 class Subtree(NamedTuple):
@@ -58,7 +57,7 @@ class Subtree(NamedTuple):
     proposal: Proposal
     log_weight: jax.Array
     rho: jax.Array
-    checkpoints: jax.Array  # (K, 5, d): the fields of Checkpoints stacked
+    checkpoints: jax.Array  # (K, 3, d): the fields of Checkpoints stacked
     sum_accept: jax.Array
     num_steps: jax.Array
     is_diverging: jax.Array
@@ -169,14 +168,12 @@ def _popcount(n):
     return jax.lax.population_count(n)
 
 
-def _store_checkpoint(
-    ckpts: jax.Array, n, prev: IntegratorState, prev_velocity, new: IntegratorState, velocity, rho
-) -> jax.Array:
+def _store_checkpoint(ckpts: jax.Array, n, prev: IntegratorState, new: IntegratorState, rho):
     # Even leaves start subtrees; leaf n is stored at index popcount(n), a slot no
     # unfinished subtree still needs. Odd leaves write out of range, which is dropped:
     # one row written by index, whatever the number of slots.
     index = jnp.where(n % 2 == 0, _popcount(n), ckpts.shape[0])
-    values = jnp.stack(Checkpoints(new.momentum, velocity, rho, prev.momentum, prev_velocity))
+    values = jnp.stack(Checkpoints(new.momentum, rho, prev.momentum))
     return ckpts.at[index].set(values, mode="drop")
 
 
@@ -190,13 +187,15 @@ def _join_is_turning(metric: Metric, ckpts: jax.Array, i, velocity, rho) -> jax.
     left, right = _unpack(ckpts[i]), _unpack(ckpts[i + 1])
     left_rho = right.rho - right.momentum - left.rho + left.momentum
     right_rho = rho - right.rho + right.momentum
+    momenta = jnp.stack([left.momentum, right.prev_momentum, right.momentum])
+    left_velocity, right_prev_velocity, right_velocity = jax.vmap(metric.velocity)(momenta)
     checks = join_checks(
-        left.velocity,
+        left_velocity,
         left_rho,
         right.prev_momentum,
-        right.prev_velocity,
+        right_prev_velocity,
         right.momentum,
-        right.velocity,
+        right_velocity,
         right_rho,
         velocity,
     )
@@ -301,9 +300,7 @@ def grow_subtree(
     energy = -new.logdensity + 0.5 * jnp.dot(new.momentum, velocity)
     log_uniform = jnp.log(_uniform(_leaf_words(seed, n), energy.dtype))
     grown = _add_leaf(tree, new, velocity, energy, log_uniform, energy0, divergence_threshold)
-    ckpts = _store_checkpoint(
-        tree.checkpoints, n, tree.edge, tree.edge_velocity, new, velocity, grown.rho
-    )
+    ckpts = _store_checkpoint(tree.checkpoints, n, tree.edge, new, grown.rho)
     turning = _subtree_is_turning(
         metric, ckpts, n, tree.edge, tree.edge_velocity, new, velocity, grown.rho
     )
@@ -334,7 +331,7 @@ def merge_subtree(
         near.momentum,
         near_velocity,
         first.momentum[0],
-        first.velocity[0],
+        metric.velocity(first.momentum[0]),
         tree.rho,
         tree.edge_velocity,
     )

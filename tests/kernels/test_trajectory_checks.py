@@ -63,7 +63,7 @@ def _iterative(momenta, inverse_mass):
         new = _state(momenta[n])
         velocity, prev_velocity = metric.velocity(new.momentum), metric.velocity(prev.momentum)
         rho = rho + new.momentum
-        ckpts = _store_checkpoint(ckpts, n, prev, prev_velocity, new, velocity, rho)
+        ckpts = _store_checkpoint(ckpts, n, prev, new, rho)
         turning = _subtree_is_turning(metric, ckpts, n, prev, prev_velocity, new, velocity, rho)
         return (ckpts, new, rho), turning
 
@@ -78,13 +78,17 @@ def _random_leaves(rng, noise):
     return momenta + noise * rng.normal(size=momenta.shape), rng.uniform(0.5, 2.0, D)
 
 
+@pytest.mark.parametrize("dense", [False, True])
 @pytest.mark.parametrize("noise", [0.2, 0.5, 1.0])
-def test_iterative_checks_match_every_subtree(noise):
+def test_iterative_checks_match_every_subtree(noise, dense):
     rng = np.random.default_rng(int(10 * noise))
     deep_turns, deep_leaves = 0, 0
     for _ in range(20):
         momenta, inverse_mass = _random_leaves(rng, noise)
-        velocities = momenta * inverse_mass
+        if dense:  # a random correlation between the two coordinates
+            c = rng.uniform(-0.8, 0.8) * np.sqrt(inverse_mass.prod())
+            inverse_mass = np.diag(inverse_mass) + c * (1 - np.eye(D))
+        velocities = momenta @ inverse_mass if dense else momenta * inverse_mass
         expected = [_brute_force(momenta, velocities, n) for n in range(NUM_LEAVES)]
         got = np.asarray(_iterative(jnp.asarray(momenta), jnp.asarray(inverse_mass)))
         np.testing.assert_array_equal(got, expected)
