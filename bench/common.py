@@ -44,12 +44,16 @@ QUICK_MODELS: tuple[str, ...] = (
     "garch-garch11",
 )
 
+#: The contenders of a default run.
 CONTENDERS: tuple[str, ...] = (
     "pplx",
     "numpyro_sequential",
     "numpyro_vectorized",
     "blackjax",
 )
+#: Also available with ``--contenders``: pplx with its chains run one after another
+#: (``chain_method="sequential"``, ``lax.map`` in one program) instead of vmapped.
+EXTRA_CONTENDERS: tuple[str, ...] = ("pplx_sequential",)
 
 SHORT_NAMES = {
     "eight_schools-eight_schools_noncentered": "eight_schools",

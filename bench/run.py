@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bench.common import (
     CONTENDERS,
+    EXTRA_CONTENDERS,
     FULL,
     MODELS,
     QUICK,
@@ -40,7 +41,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer models, 1 seed, 500+500 draws")
     p.add_argument("--models", nargs="*", default=None, help="short or full posterior names")
-    p.add_argument("--contenders", nargs="*", default=None, choices=CONTENDERS)
+    p.add_argument("--contenders", nargs="*", default=None, choices=CONTENDERS + EXTRA_CONTENDERS)
     p.add_argument("--seeds", type=int, default=None, help="number of seeds (0, 1, ...)")
     p.add_argument("--chains", type=int, default=None)
     p.add_argument("--warmup", type=int, default=None)
@@ -48,6 +49,11 @@ def parse_args(argv=None):
     p.add_argument("--timeout", type=float, default=None, help="seconds per run")
     p.add_argument("--name", default=None, help="results name (default: a timestamp)")
     p.add_argument("--skip-check", action="store_true", help="skip the density cross-check")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --name: keep the finished runs already in the results folder",
+    )
     return p.parse_args(argv)
 
 
@@ -139,8 +145,19 @@ def density_check(models, folder: Path) -> list | None:
     return json.loads(path.read_text())
 
 
+def _finished(out: Path, settings: Settings) -> dict | None:
+    """The record of a run already done with the same settings, else ``None``."""
+    if not out.exists():
+        return None
+    record = json.loads(out.read_text())
+    same = record.get("settings") == json.loads(json.dumps(settings.__dict__))
+    return record if record.get("status") == "ok" and same else None
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.resume and not args.name:
+        raise SystemExit("--resume needs --name: the results folder of the run to continue")
     models, contenders, seeds, settings, timeout = plan(args)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     name = args.name or (stamp + ("-quick" if args.quick else ""))
@@ -166,7 +183,8 @@ def main(argv=None) -> int:
         for model in models:
             for contender in contenders:
                 out = folder / f"{short_name(model)}__{contender}__{seed}.json"
-                r = run_one(model, contender, seed, settings, timeout, out)
+                kept = _finished(out, settings) if args.resume else None
+                r = kept or run_one(model, contender, seed, settings, timeout, out)
                 records.append(r)
                 if r.get("status") == "ok":
                     line = (
@@ -177,6 +195,7 @@ def main(argv=None) -> int:
                     )
                 else:
                     line = f"{r['status'].upper()}: {r.get('error', '')[:150]}"
+                line += " (kept from an earlier part)" if kept else ""
                 print(f"[{seed}] {short_name(model):>14} {contender:>18}: {line}", flush=True)
 
     result = {

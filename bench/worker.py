@@ -16,6 +16,7 @@ import time
 T_WORKER_START = time.time()
 
 import argparse  # noqa: E402
+import functools  # noqa: E402
 import importlib  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
@@ -25,6 +26,7 @@ import numpy as np  # noqa: E402
 
 from bench.common import (  # noqa: E402
     CONTENDERS,
+    EXTRA_CONTENDERS,
     Settings,
     resolve_model,
 )
@@ -102,7 +104,7 @@ class CompileClock:
 # and, untimed, ``grad_target``: a (log density function, point) pair.
 
 
-def run_pplx(posterior: str, s: Settings, seed: int) -> dict:
+def run_pplx(posterior: str, s: Settings, seed: int, chain_method: str = "vectorized") -> dict:
     import equinox as eqx
     import jax
 
@@ -118,6 +120,7 @@ def run_pplx(posterior: str, s: Settings, seed: int) -> dict:
         target_accept=s.target_accept,
         max_tree_depth=s.max_tree_depth,
         dense_mass=False,
+        chain_method=chain_method,
     )
     res = run(m, jax.random.key(seed), **settings)
     draws = {k: np.asarray(v) for k, v in res.draws.items()}
@@ -277,15 +280,17 @@ def run_blackjax(posterior: str, s: Settings, seed: int) -> dict:
 
 RUNNERS = {
     "pplx": run_pplx,
+    "pplx_sequential": functools.partial(run_pplx, chain_method="sequential"),
     "numpyro_sequential": run_numpyro_sequential,
     "numpyro_vectorized": run_numpyro_vectorized,
     "blackjax": run_blackjax,
 }
-assert set(RUNNERS) == set(CONTENDERS)
+assert set(RUNNERS) == set(CONTENDERS + EXTRA_CONTENDERS)
 
 #: imported (and timed as ``import_s``) before the runner starts
 IMPORTS = {
     "pplx": ("equinox", "pplx", "bench.models_pplx"),
+    "pplx_sequential": ("equinox", "pplx", "bench.models_pplx"),
     "numpyro_sequential": ("numpyro", "numpyro.infer", "bench.models_numpyro"),
     "numpyro_vectorized": ("numpyro", "numpyro.infer", "bench.models_numpyro"),
     "blackjax": ("blackjax", "bench.models_blackjax"),
@@ -398,7 +403,7 @@ def derived(r: dict) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="one timed benchmark run")
     parser.add_argument("--model", required=True)
-    parser.add_argument("--contender", required=True, choices=CONTENDERS)
+    parser.add_argument("--contender", required=True, choices=CONTENDERS + EXTRA_CONTENDERS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=1000)
