@@ -104,7 +104,7 @@ class CompileClock:
 # and, untimed, ``grad_target``: a (log density function, point) pair.
 
 
-def run_pplx(posterior: str, s: Settings, seed: int, chain_method: str = "vectorized") -> dict:
+def run_pplx(posterior: str, s: Settings, seed: int, chain_method: str = "auto") -> dict:
     import equinox as eqx
     import jax
 
@@ -280,6 +280,7 @@ def run_blackjax(posterior: str, s: Settings, seed: int) -> dict:
 
 RUNNERS = {
     "pplx": run_pplx,
+    "pplx_vectorized": functools.partial(run_pplx, chain_method="vectorized"),
     "pplx_sequential": functools.partial(run_pplx, chain_method="sequential"),
     "numpyro_sequential": run_numpyro_sequential,
     "numpyro_vectorized": run_numpyro_vectorized,
@@ -290,6 +291,7 @@ assert set(RUNNERS) == set(CONTENDERS + EXTRA_CONTENDERS)
 #: imported (and timed as ``import_s``) before the runner starts
 IMPORTS = {
     "pplx": ("equinox", "pplx", "bench.models_pplx"),
+    "pplx_vectorized": ("equinox", "pplx", "bench.models_pplx"),
     "pplx_sequential": ("equinox", "pplx", "bench.models_pplx"),
     "numpyro_sequential": ("numpyro", "numpyro.infer", "bench.models_numpyro"),
     "numpyro_vectorized": ("numpyro", "numpyro.infer", "bench.models_numpyro"),

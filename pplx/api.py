@@ -29,6 +29,7 @@ from pplx.run import (
     CHAIN_METHODS,
     ChainState,
     check_adaptation,
+    resolve_chain_method,
     run_chains,
     run_sequentially,
     shard_chains,
@@ -66,7 +67,7 @@ def mcmc_run(
     dense_mass: bool = False,
     adaptation: str = "stan",
     thinning: int = 1,
-    chain_method: str = "vectorized",
+    chain_method: str = "auto",
     init_positions: jax.Array | None = None,
     state: ChainState | None = None,
     log_likelihood: bool = False,
@@ -96,6 +97,7 @@ def mcmc_run(
     require_continuous_latents(model, kernel.name)
     _check_run_options(thinning, chain_method, state, num_warmup)
     check_adaptation(adaptation, dense_mass)
+    chain_method = resolve_chain_method(chain_method, num_chains)
     init_key, run_key = jax.random.split(key)
     ids = jnp.arange(num_chains)
     init_positions, init_ok = initial_positions(model, init_key, num_chains, init_positions, state)
@@ -144,7 +146,7 @@ def nuts_run(
     dense_mass: bool = False,
     adaptation: str = "stan",
     thinning: int = 1,
-    chain_method: str = "vectorized",
+    chain_method: str = "auto",
     init_positions: jax.Array | None = None,
     state: ChainState | None = None,
     log_likelihood: bool = False,
@@ -166,8 +168,10 @@ def nuts_run(
             ``sqrt(var(draws) / var(gradients))`` over short, growing windows, as nutpie:
             see :mod:`pplx.kernels.adaptation_grad`; not with ``dense_mass=True``).
         thinning: keep every ``thinning``-th draw (``num_samples`` draws are kept).
-        chain_method: ``"vectorized"`` (chains batched with vmap), ``"sequential"``
-            (one after another with ``lax.map``: less memory) or ``"parallel"`` (chains
+        chain_method: ``"auto"`` (default: ``"sequential"`` for up to 8 chains on a CPU,
+            else ``"vectorized"``; see :func:`pplx.run.resolve_chain_method`),
+            ``"vectorized"`` (chains batched with vmap), ``"sequential"`` (one after
+            another with ``lax.map``: less memory, no lockstep) or ``"parallel"`` (chains
             split over the devices with ``jax.sharding``).
         init_positions: optional ``(num_chains, d)`` unconstrained starting points;
             by default uniform in (-2, 2), retried until the density is finite.
@@ -214,7 +218,7 @@ def hmc_run(
     dense_mass: bool = False,
     adaptation: str = "stan",
     thinning: int = 1,
-    chain_method: str = "vectorized",
+    chain_method: str = "auto",
     init_positions: jax.Array | None = None,
     state: ChainState | None = None,
     log_likelihood: bool = False,

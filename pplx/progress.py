@@ -43,10 +43,10 @@ class ProgressHook(NamedTuple):
         """Device side: report every ``period`` iterations and at the last one."""
         due = ((iteration + 1) % self.period == 0) | (iteration + 1 == self.total)
 
-        def report():
+        def emit():
             jax.debug.callback(report, iteration, divergences, step_size)
 
-        jax.lax.cond(due, report, lambda: None)
+        jax.lax.cond(due, emit, lambda: None)
 
 
 def start(hook: ProgressHook) -> None:

@@ -29,7 +29,7 @@ from pplx.errors import ConvergenceWarning
 from pplx.kernels.spec import HMCSpec, NUTSSpec
 from pplx.model import Model
 from pplx.model.checks import require_continuous_latents
-from pplx.run import ChainState, check_adaptation
+from pplx.run import ChainState, check_adaptation, resolve_chain_method
 from pplx.timing import Timer
 
 KERNELS = ("nuts", "hmc", "compound")
@@ -47,7 +47,7 @@ def nuts(
     dense_mass: bool = False,
     adaptation: str = "stan",
     thinning: int = 1,
-    chain_method: str = "vectorized",
+    chain_method: str = "auto",
     init: dict | str | None = None,
     state: ChainState | None = None,
     log_likelihood: bool = False,
@@ -103,7 +103,7 @@ def hmc(
     dense_mass: bool = False,
     adaptation: str = "stan",
     thinning: int = 1,
-    chain_method: str = "vectorized",
+    chain_method: str = "auto",
     init: dict | str | None = None,
     state: ChainState | None = None,
     log_likelihood: bool = False,
@@ -230,6 +230,7 @@ def _drive(
     require_continuous_latents(model, kernel.name)
     _check_run_options(thinning, chain_method, state, num_warmup)
     check_adaptation(adaptation, dense_mass)
+    chain_method = resolve_chain_method(chain_method, num_chains)
     coords = model.check_coords(coords)
     settings = dict(
         kernel=kernel,

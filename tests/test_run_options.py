@@ -30,10 +30,27 @@ RUN = dict(num_warmup=100, num_chains=3)
 
 
 def test_sequential_chains_give_the_same_draws_as_vectorized():
-    a = pplx.nuts_run(MODEL, jax.random.key(0), num_samples=50, **RUN)
+    a = pplx.nuts_run(MODEL, jax.random.key(0), num_samples=50, chain_method="vectorized", **RUN)
     b = pplx.nuts_run(MODEL, jax.random.key(0), num_samples=50, chain_method="sequential", **RUN)
     np.testing.assert_allclose(a.draws["mu"], b.draws["mu"], rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(a.state.step_size, b.state.step_size, rtol=1e-8)
+
+
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="the CPU rule of 'auto'")
+def test_auto_runs_a_few_chains_sequentially_on_cpu_and_many_vectorized():
+    from pplx.run import AUTO_SEQUENTIAL_MAX_CHAINS, resolve_chain_method
+
+    assert resolve_chain_method("auto", 4) == "sequential"
+    assert resolve_chain_method("auto", AUTO_SEQUENTIAL_MAX_CHAINS + 1) == "vectorized"
+    assert resolve_chain_method("vectorized", 4) == "vectorized"
+    default = pplx.nuts_run(MODEL, jax.random.key(0), num_samples=20, **RUN)
+    seq = pplx.nuts_run(MODEL, jax.random.key(0), num_samples=20, chain_method="sequential", **RUN)
+    np.testing.assert_array_equal(default.draws["mu"], seq.draws["mu"])
+
+
+def test_unknown_chain_method_is_named_in_the_error():
+    with pytest.raises(ValueError, match="chain_method must be one of.*'auto'.*'pmap'"):
+        pplx.nuts_run(MODEL, jax.random.key(0), num_samples=20, chain_method="pmap", **RUN)
 
 
 def test_resume_equals_one_longer_run():
@@ -131,7 +148,9 @@ def test_parallel_chains_on_four_host_devices():
 def test_progress_bar_run_in_segments_gives_the_pure_entrys_draws(capsys):
     from pplx.api import _mcmc_compiled
 
-    settings = dict(num_warmup=100, num_samples=40, num_chains=3, thinning=2)
+    settings = dict(
+        num_warmup=100, num_samples=40, num_chains=3, thinning=2, chain_method="vectorized"
+    )
     shown = pplx.nuts(
         MODEL, jax.random.key(4), progress_bar=True, return_inferencedata=False, **settings
     )
@@ -140,6 +159,21 @@ def test_progress_bar_run_in_segments_gives_the_pure_entrys_draws(capsys):
     np.testing.assert_array_equal(shown.stats["n_steps"], pure.stats["n_steps"])
     np.testing.assert_array_equal(shown.state.iteration, pure.state.iteration)
     assert "sampling 3 chains" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # short chains
+def test_progress_bar_of_sequential_chains_moves_through_every_chain(capsys):
+    """Sequential chains report through host callbacks, one pass per chain."""
+    from pplx.api import _mcmc_compiled
+
+    settings = dict(num_warmup=100, num_samples=40, num_chains=3, chain_method="sequential")
+    shown = pplx.nuts(
+        MODEL, jax.random.key(4), progress_bar=True, return_inferencedata=False, **settings
+    )
+    pure = _mcmc_compiled(MODEL, jax.random.key(4), **settings)
+    np.testing.assert_array_equal(shown.draws["mu"], pure.draws["mu"])
+    err = capsys.readouterr().err
+    assert "sampling chain 3/3" in err and "420/420" in err
 
 
 def test_segment_plan_covers_the_schedule_once():
