@@ -177,7 +177,8 @@ def nuts_run(
             by default uniform in (-2, 2), retried until the density is finite.
         state: the ``state`` of an earlier result: continue those chains with their
             adapted step sizes and mass matrices (set ``num_warmup=0``). With the same
-            key, the draws equal those of one longer run.
+            key, the draws equal those of one longer run (up to floating-point rounding:
+            the two programs may fuse, and so round, differently).
         log_likelihood: also return each observed site's elementwise log-likelihood at
             every draw, ``(chain, draw, *batch_shape)``, for LOO and WAIC.
         progress: optional progress hook (used by :func:`nuts`).

@@ -39,9 +39,10 @@ def resolve_chain_method(chain_method: str, num_chains: int) -> str:
 
     On a CPU, vmapped chains advance in lockstep (each NUTS transition lasts as long as
     the longest trajectory of any chain) and a batched gradient is rarely cheaper than
-    the same gradients one after another, so a few chains run faster in sequence (1.6x
-    on earnings, 2.4x on hmm_example, even on cheap models: ``bench/results``). Many
-    chains, or an accelerator, amortise the per-step cost of the loop over the batch.
+    the same gradients one after another, so a few chains sample faster in sequence
+    where the gradient dominates (1.6x on earnings, 2.4x on hmm_example with 4 chains)
+    and about as fast on cheap models (``bench/results/cpu-2core-pplx-chain-methods.md``).
+    Many chains, or an accelerator, amortise the per-step cost of the loop over the batch.
 
     Example:
         >>> resolve_chain_method("auto", 64), resolve_chain_method("parallel", 4)

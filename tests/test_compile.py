@@ -92,19 +92,23 @@ def test_no_host_callbacks_without_progress_bar():
     assert _has_callback(with_bar)
 
 
-def test_pure_entry_under_jit_and_vmap_over_datasets():
+# Batched and unbatched float32 arithmetic may round differently; over 100 transitions a
+# last-bit difference grows to ~1e-5 with sequential chains (a batched lax.map body).
+@pytest.mark.parametrize(("chain_method", "rtol"), [("vectorized", 1e-6), ("sequential", 1e-3)])
+def test_pure_entry_under_jit_and_vmap_over_datasets(chain_method, rtol):
     schools = make_model({"traces": 0})
     datasets = Y[None, :] + jnp.arange(3.0)[:, None] * 5.0
 
     @jax.jit
     def run(key, y):
-        return pplx.infer.nuts_run(schools(SIGMA, y=y), key, **SETTINGS).draws["mu"]
+        model = schools(SIGMA, y=y)
+        return pplx.infer.nuts_run(model, key, chain_method=chain_method, **SETTINGS).draws["mu"]
 
     keys = jax.random.split(jax.random.key(0), 3)
     batched = jax.vmap(run)(keys, datasets)
     assert batched.shape == (3, 2, 50)
     single = run(keys[1], datasets[1])
-    np.testing.assert_allclose(batched[1], single, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(batched[1], single, rtol=rtol, atol=1e-6)
 
 
 def test_same_key_same_draws():

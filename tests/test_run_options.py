@@ -171,7 +171,8 @@ def test_progress_bar_of_sequential_chains_moves_through_every_chain(capsys):
         MODEL, jax.random.key(4), progress_bar=True, return_inferencedata=False, **settings
     )
     pure = _mcmc_compiled(MODEL, jax.random.key(4), **settings)
-    np.testing.assert_array_equal(shown.draws["mu"], pure.draws["mu"])
+    # the host callbacks change how XLA fuses the program: equal up to rounding
+    np.testing.assert_allclose(shown.draws["mu"], pure.draws["mu"], rtol=1e-8, atol=1e-10)
     err = capsys.readouterr().err
     assert "sampling chain 3/3" in err and "420/420" in err
 

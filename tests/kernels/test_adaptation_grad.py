@@ -101,7 +101,9 @@ def test_grad_adaptation_runs_the_same_in_every_driver(capsys):
     from pplx.api import _mcmc_compiled
 
     model = scaled_gaussian(SD)
-    settings = dict(num_warmup=100, num_samples=40, num_chains=2, adaptation="grad")
+    settings = dict(
+        num_warmup=100, num_samples=40, num_chains=2, adaptation="grad", chain_method="vectorized"
+    )
     shown = pplx.nuts(
         model, jax.random.key(4), progress_bar=True, return_inferencedata=False, **settings
     )
@@ -110,7 +112,7 @@ def test_grad_adaptation_runs_the_same_in_every_driver(capsys):
     first = pplx.infer.nuts_run(model, jax.random.key(4), **{**settings, "num_samples": 25})
     rest = pplx.infer.nuts_run(
         model, jax.random.key(4), num_warmup=0, num_samples=15, num_chains=2,
-        adaptation="grad", state=first.state,
+        adaptation="grad", state=first.state, chain_method="vectorized",
     )  # fmt: skip
     joined = np.concatenate([first.draws["x"], rest.draws["x"]], axis=1)
     long = pplx.infer.nuts_run(model, jax.random.key(4), **settings)
