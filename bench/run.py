@@ -54,6 +54,11 @@ def parse_args(argv=None):
         action="store_true",
         help="with --name: keep the finished runs already in the results folder",
     )
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="with --name: run nothing; summarise the finished runs of that folder",
+    )
     return p.parse_args(argv)
 
 
@@ -156,8 +161,8 @@ def _finished(out: Path, settings: Settings) -> dict | None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.resume and not args.name:
-        raise SystemExit("--resume needs --name: the results folder of the run to continue")
+    if (args.resume or args.report_only) and not args.name:
+        raise SystemExit("--resume and --report-only need --name: the results folder")
     models, contenders, seeds, settings, timeout = plan(args)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     name = args.name or (stamp + ("-quick" if args.quick else ""))
@@ -172,7 +177,9 @@ def main(argv=None) -> int:
     )
     started = time.time()
     densities = None
-    if not args.skip_check:
+    if args.report_only and (folder / "densities.json").exists():
+        densities = json.loads((folder / "densities.json").read_text())
+    elif not args.skip_check and not args.report_only:
         print("density cross-check (pplx vs NumPyro vs BlackJAX):", flush=True)
         densities = density_check(models, folder)
 
@@ -183,7 +190,9 @@ def main(argv=None) -> int:
         for model in models:
             for contender in contenders:
                 out = folder / f"{short_name(model)}__{contender}__{seed}.json"
-                kept = _finished(out, settings) if args.resume else None
+                kept = _finished(out, settings) if args.resume or args.report_only else None
+                if args.report_only and kept is None:
+                    continue
                 r = kept or run_one(model, contender, seed, settings, timeout, out)
                 records.append(r)
                 if r.get("status") == "ok":
@@ -198,10 +207,17 @@ def main(argv=None) -> int:
                 line += " (kept from an earlier part)" if kept else ""
                 print(f"[{seed}] {short_name(model):>14} {contender:>18}: {line}", flush=True)
 
+    if args.report_only:  # only the models with a finished run
+        models = [m for m in models if any(r.get("model") == m for r in records)]
     result = {
         "name": name,
         "started": stamp,
-        "elapsed_s": time.time() - started,
+        # a summary of earlier parts reports the sum of their runs' wall times
+        "elapsed_s": (
+            sum(r.get("wall_outside_s", 0.0) for r in records)
+            if args.report_only
+            else time.time() - started
+        ),
         "settings": settings.__dict__,
         "models": models,
         "contenders": contenders,

@@ -31,5 +31,7 @@ def test_finished_runs_are_kept_only_with_the_same_settings(tmp_path):
 
 
 def test_resume_needs_a_name():
-    with pytest.raises(SystemExit, match="--resume needs --name"):
+    with pytest.raises(SystemExit, match="need --name"):
         main(["--resume"])
+    with pytest.raises(SystemExit, match="need --name"):
+        main(["--report-only"])
