@@ -111,6 +111,19 @@ def _fmt(v, fmt="{:.2f}", scale=1.0):
     return "n/a" if v is None else fmt.format(v * scale)
 
 
+XLA_LOOP_LINES = {
+    "pplx": "each library as its users get it: pplx's workers compile small CPU loops into "
+    "single kernels (the XLA option `pplx` sets at import), the other contenders' do not",
+    "all": "every contender's workers run with XLA's small-while-loop option (as `pplx` "
+    "sets it at import)",
+    "none": "no worker runs with XLA's small-while-loop option (pplx's import told not to set it)",
+}
+
+
+def _xla_loop_line(mode: str) -> str:
+    return f"XLA CPU loops (`--xla-cpu-loops {mode}`): {XLA_LOOP_LINES[mode]}."
+
+
 def markdown(result, agg) -> str:
     s = result["settings"]
     lines = [
@@ -124,6 +137,7 @@ def markdown(result, agg) -> str:
         f"Elapsed {result['elapsed_s'] / 60:.1f} min.",
         "",
     ]
+    lines += [_xla_loop_line(result.get("xla_cpu_loops", "none")), ""]
     versions = next((r["versions"] for r in result["runs"] if r.get("versions")), None)
     if versions:
         lines += ["Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()), ""]

@@ -36,6 +36,14 @@ from bench.common import (
     short_name,
 )
 
+# The environment the workers start from, taken before anything here could import pplx
+# (whose import adds its XLA option to ``XLA_FLAGS``).
+BASE_ENV = dict(os.environ)
+#: which workers run with XLA's small-while-loop option (``pplx.xla_options``): ``pplx``
+#: as each library's users get it (pplx sets it at import, the others do not), ``all``
+#: every contender, ``none`` no contender
+XLA_LOOP_MODES = ("pplx", "all", "none")
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -49,6 +57,12 @@ def parse_args(argv=None):
     p.add_argument("--timeout", type=float, default=None, help="seconds per run")
     p.add_argument("--name", default=None, help="results name (default: a timestamp)")
     p.add_argument("--skip-check", action="store_true", help="skip the density cross-check")
+    p.add_argument(
+        "--xla-cpu-loops",
+        choices=XLA_LOOP_MODES,
+        default="pplx",
+        help="which contenders run with XLA's small-while-loop option (default: pplx's)",
+    )
     p.add_argument(
         "--resume",
         action="store_true",
@@ -109,19 +123,28 @@ def worker_command(model, contender, seed, s: Settings, t0: float, out: Path) ->
     ]
 
 
-def _env() -> dict:
-    env = dict(os.environ)
+def _env(contender: str = "", xla_cpu_loops: str = "pplx") -> dict:
+    env = dict(BASE_ENV)
     # the workers import ``bench`` from the repository root
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    if xla_cpu_loops == "all":
+        from pplx.xla_options import with_small_loop_option
+
+        env["XLA_FLAGS"] = with_small_loop_option(env.get("XLA_FLAGS", ""))
+    elif xla_cpu_loops == "none" or not contender.startswith("pplx"):
+        env["PPLX_XLA_CPU_LOOPS"] = "0"  # pplx's import leaves XLA_FLAGS as it is
     return env
 
 
-def run_one(model, contender, seed, s: Settings, timeout: float, out: Path) -> dict:
+def run_one(
+    model, contender, seed, s: Settings, timeout: float, out: Path, xla_cpu_loops: str = "pplx"
+) -> dict:
     t0 = time.time()
     cmd = worker_command(model, contender, seed, s, t0, out)
+    env = _env(contender, xla_cpu_loops)
     try:
         proc = subprocess.run(
-            cmd, cwd=REPO_ROOT, env=_env(), timeout=timeout, capture_output=True, text=True
+            cmd, cwd=REPO_ROOT, env=env, timeout=timeout, capture_output=True, text=True
         )
     except subprocess.TimeoutExpired:
         record = {"status": "timeout", "error": f"no result within {timeout:.0f} s"}
@@ -133,6 +156,7 @@ def run_one(model, contender, seed, s: Settings, timeout: float, out: Path) -> d
         if record.get("status") != "ok":
             record["stderr_tail"] = proc.stderr[-3000:]
     record.update(model=model, contender=contender, seed=seed, wall_outside_s=time.time() - t0)
+    record["xla_cpu_loops"] = xla_cpu_loops
     out.write_text(json.dumps(record, indent=1, default=float))
     return record
 
@@ -150,12 +174,16 @@ def density_check(models, folder: Path) -> list | None:
     return json.loads(path.read_text())
 
 
-def _finished(out: Path, settings: Settings) -> dict | None:
-    """The record of a run already done with the same settings, else ``None``."""
+def _finished(out: Path, settings: Settings, xla_cpu_loops: str) -> dict | None:
+    """The record of a run already done with the same settings, else ``None``.
+
+    Runs recorded before the ``--xla-cpu-loops`` option existed ran without it (``none``).
+    """
     if not out.exists():
         return None
     record = json.loads(out.read_text())
     same = record.get("settings") == json.loads(json.dumps(settings.__dict__))
+    same = same and record.get("xla_cpu_loops", "none") == xla_cpu_loops
     return record if record.get("status") == "ok" and same else None
 
 
@@ -190,10 +218,13 @@ def main(argv=None) -> int:
         for model in models:
             for contender in contenders:
                 out = folder / f"{short_name(model)}__{contender}__{seed}.json"
-                kept = _finished(out, settings) if args.resume or args.report_only else None
+                resuming = args.resume or args.report_only
+                kept = _finished(out, settings, args.xla_cpu_loops) if resuming else None
                 if args.report_only and kept is None:
                     continue
-                r = kept or run_one(model, contender, seed, settings, timeout, out)
+                r = kept or run_one(
+                    model, contender, seed, settings, timeout, out, args.xla_cpu_loops
+                )
                 records.append(r)
                 if r.get("status") == "ok":
                     line = (
@@ -223,6 +254,7 @@ def main(argv=None) -> int:
         "contenders": contenders,
         "seeds": seeds,
         "quick": args.quick,
+        "xla_cpu_loops": args.xla_cpu_loops,
         "densities": densities,
         "runs": records,
     }

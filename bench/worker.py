@@ -19,6 +19,7 @@ import argparse  # noqa: E402
 import functools  # noqa: E402
 import importlib  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
 import traceback  # noqa: E402
 
@@ -377,6 +378,7 @@ def measure(args) -> dict:
     record["grad_cost_detail"] = cost
     record.update(derived(record))
     record["versions"] = versions()
+    record["xla_flags"] = os.environ.get("XLA_FLAGS", "")  # after the library's import
     return record
 
 

@@ -6,6 +6,10 @@ Example:
     ['model', 'nuts', 'plate', 'sample']
 """
 
+from pplx.xla_options import apply_small_loop_option, xla_loop_status
+
+apply_small_loop_option()  # before anything starts JAX's backends: XLA reads XLA_FLAGS once
+
 from pplx import compound, distributions, handlers, infer, vi
 from pplx.api import logcdf, logp, nuts_run, to_posterior
 from pplx.cache import enable_compilation_cache
@@ -34,6 +38,7 @@ __all__ = [
     "handlers",
     "infer",
     "vi",
+    "xla_loop_status",
     "logcdf",
     "logp",
     "model",

@@ -168,8 +168,8 @@ def nuts_run(
             ``sqrt(var(draws) / var(gradients))`` over short, growing windows, as nutpie:
             see :mod:`pplx.kernels.adaptation_grad`; not with ``dense_mass=True``).
         thinning: keep every ``thinning``-th draw (``num_samples`` draws are kept).
-        chain_method: ``"auto"`` (default: ``"sequential"`` for up to 8 chains on a CPU,
-            else ``"vectorized"``; see :func:`pplx.run.resolve_chain_method`),
+        chain_method: ``"auto"`` (default: ``"sequential"`` on a CPU, ``"vectorized"``
+            on an accelerator; see :func:`pplx.run.resolve_chain_method`),
             ``"vectorized"`` (chains batched with vmap), ``"sequential"`` (one after
             another with ``lax.map``: less memory, no lockstep) or ``"parallel"`` (chains
             split over the devices with ``jax.sharding``).

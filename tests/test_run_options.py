@@ -37,12 +37,19 @@ def test_sequential_chains_give_the_same_draws_as_vectorized():
 
 
 @pytest.mark.skipif(jax.default_backend() != "cpu", reason="the CPU rule of 'auto'")
-def test_auto_runs_a_few_chains_sequentially_on_cpu_and_many_vectorized():
+def test_auto_runs_chains_sequentially_on_cpu(monkeypatch):
+    from pplx import run
     from pplx.run import AUTO_SEQUENTIAL_MAX_CHAINS, resolve_chain_method
 
+    many = AUTO_SEQUENTIAL_MAX_CHAINS + 1
+    monkeypatch.setattr(run, "small_loops_active", lambda: True)
+    assert [resolve_chain_method("auto", n) for n in (4, many, 1024)] == ["sequential"] * 3
+    # without single-kernel loops, a batch shares the loop's per-kernel cost
+    monkeypatch.setattr(run, "small_loops_active", lambda: False)
     assert resolve_chain_method("auto", 4) == "sequential"
-    assert resolve_chain_method("auto", AUTO_SEQUENTIAL_MAX_CHAINS + 1) == "vectorized"
+    assert resolve_chain_method("auto", many) == "vectorized"
     assert resolve_chain_method("vectorized", 4) == "vectorized"
+    monkeypatch.undo()
     default = pplx.nuts_run(MODEL, jax.random.key(0), num_samples=20, **RUN)
     seq = pplx.nuts_run(MODEL, jax.random.key(0), num_samples=20, chain_method="sequential", **RUN)
     np.testing.assert_array_equal(default.draws["mu"], seq.draws["mu"])
