@@ -48,11 +48,11 @@ def with_small_loop_option(flags: str, threshold: int = THRESHOLD_BYTES) -> str:
         >>> with_small_loop_option(flags) == flags
         True
     """
+    if option_value(flags) is not None:
+        return flags
     tokens = flags.split()
     extra = [i for i, token in enumerate(tokens) if token.startswith(EXTRA_OPTIONS_FLAG + "=")]
     setting = f"{OPTION}={threshold}"
-    if any(_has_option(tokens[i]) for i in extra):
-        return flags
     if extra:
         tokens[extra[-1]] += "," + setting
     else:
@@ -60,9 +60,23 @@ def with_small_loop_option(flags: str, threshold: int = THRESHOLD_BYTES) -> str:
     return " ".join(tokens)
 
 
-def _has_option(token: str) -> bool:
-    pairs = token.split("=", 1)[1].split(",")
-    return any(pair.split("=", 1)[0].strip() == OPTION for pair in pairs)
+def option_value(flags: str) -> str | None:
+    """The small-loop option's value in ``XLA_FLAGS`` text (the last one), else ``None``.
+
+    Example:
+        >>> option_value(f"--xla_backend_extra_options=a=1,{OPTION}=7")
+        '7'
+        >>> option_value("--xla_dump_to=dumps") is None
+        True
+    """
+    value = None
+    for token in flags.split():
+        if not token.startswith(EXTRA_OPTIONS_FLAG + "="):
+            continue
+        for pair in token.split("=", 1)[1].split(","):
+            key, _, found = pair.partition("=")
+            value = found.strip() if key.strip() == OPTION else value
+    return value
 
 
 def apply_small_loop_option(environ=os.environ) -> str:
@@ -73,9 +87,9 @@ def apply_small_loop_option(environ=os.environ) -> str:
     ``"too late"`` (JAX had started its backends; a warning says what to do).
     """
     flags = environ.get("XLA_FLAGS", "")
-    threshold = 0
-    if with_small_loop_option(flags) == flags:
-        state, threshold = "set before pplx", _threshold_in(flags)
+    value, threshold = option_value(flags), 0
+    if value is not None:
+        state, threshold = "set before pplx", int(value) if value.isdigit() else 0
     elif environ.get(OPT_OUT_VARIABLE, "1").strip().lower() in ("0", "false", "no", "off"):
         state = "off"
     elif _backends_started():
@@ -86,17 +100,6 @@ def apply_small_loop_option(environ=os.environ) -> str:
         state, threshold = "set by pplx", THRESHOLD_BYTES
     _status.update(state=state, threshold=threshold)
     return state
-
-
-def _threshold_in(flags: str) -> int:
-    """The option's value in ``flags`` (which have it); 0 when it is not an integer."""
-    for token in reversed(flags.split()):
-        if token.startswith(EXTRA_OPTIONS_FLAG + "=") and _has_option(token):
-            for pair in token.split("=", 1)[1].split(","):
-                key, _, value = pair.partition("=")
-                if key.strip() == OPTION:
-                    return int(value) if value.strip().isdigit() else 0
-    return 0
 
 
 def small_loops_active() -> bool:
