@@ -109,9 +109,15 @@ def small_loops_active() -> bool:
 
 
 def _backends_started() -> bool:
-    from jax._src import xla_bridge  # JAX exposes no public query for this
+    # JAX exposes no public query for this. Should a future JAX drop the private one,
+    # pplx still imports: setting XLA_FLAGS too late is harmless (XLA ignores it).
+    try:
+        from jax._src import xla_bridge
 
-    return bool(xla_bridge.backends_are_initialized())
+        started = xla_bridge.backends_are_initialized
+    except (ImportError, AttributeError):
+        return False
+    return bool(started())
 
 
 def _warn_too_late() -> None:

@@ -136,3 +136,10 @@ def test_draws_are_the_same_with_and_without_the_option():
     assert (on[0], off[0]) == ("set by pplx", "off")
     # Both compile the same program; the single-kernel code may round differently.
     assert on[1:] == pytest.approx(off[1:], rel=1e-9, abs=1e-9)
+
+
+def test_import_survives_a_jax_without_the_private_backend_query(monkeypatch):
+    from jax._src import xla_bridge
+
+    monkeypatch.delattr(xla_bridge, "backends_are_initialized")
+    assert xla_options._backends_started() is False
