@@ -20,6 +20,7 @@ from pplx.distributions.base import (
     cdf_between,
     check_positive,
     promote,
+    standardize,
 )
 from pplx.distributions.families import (
     BetaShapeFamily,
@@ -69,8 +70,8 @@ class Normal(LocScaleFamily):
         return constraints.real
 
     def _log_prob(self, value):
-        value, loc, scale = bcast(value, self.loc, self.scale)
-        return _std_normal_lp((value - loc) / scale) - jnp.log(scale)
+        z, log_scale = standardize(value, self.loc, self.scale)
+        return _std_normal_lp(z) - log_scale
 
     def sample(self, key, sample_shape=()):
         shape = self.shape(sample_shape)
@@ -79,11 +80,11 @@ class Normal(LocScaleFamily):
 
     @property
     def mean(self):
-        return self.loc
+        return self._broadcast_params()[0]
 
     @property
     def variance(self):
-        return self.scale**2
+        return self._broadcast_params()[1] ** 2
 
     def cdf(self, value):
         value, loc, scale = bcast(value, self.loc, self.scale)
@@ -108,8 +109,8 @@ class HalfNormal(ScaleFamily):
         return constraints.nonnegative
 
     def _log_prob(self, value):
-        value, scale = bcast(value, self.scale)
-        return math.log(2.0) + _std_normal_lp(value / scale) - jnp.log(scale)
+        z, log_scale = standardize(value, 0.0, self.scale)
+        return math.log(2.0) + _std_normal_lp(z) - log_scale
 
     def sample(self, key, sample_shape=()):
         shape = self.shape(sample_shape)
@@ -267,8 +268,9 @@ class StudentT(Distribution):
         return constraints.real
 
     def _log_prob(self, value):
-        value, df, loc, scale = bcast(value, self.df, self.loc, self.scale)
-        return student_t_log_prob(df, (value - loc) / scale) - jnp.log(scale)
+        z, log_scale = standardize(value, self.loc, self.scale)
+        z, log_scale, df = bcast(z, log_scale, self.df)
+        return student_t_log_prob(df, z) - log_scale
 
     def sample(self, key, sample_shape=()):
         shape = self.shape(sample_shape)

@@ -19,6 +19,7 @@ from pplx.distributions.base import (
     check_param,
     check_positive,
     promote,
+    standardize,
 )
 from pplx.distributions.continuous import _std_normal_lp, expand_to
 from pplx.distributions.continuous_skewed import AsymmetricLaplace, ExGaussian, SkewNormal
@@ -194,8 +195,8 @@ class _LocScale(LocScaleFamily):
         return constraints.real
 
     def _log_prob(self, value):
-        value, loc, scale = bcast(value, self.loc, self.scale)
-        return self._std_log_prob((value - loc) / scale) - jnp.log(scale)
+        z, log_scale = standardize(value, self.loc, self.scale)
+        return self._std_log_prob(z) - log_scale
 
     def sample(self, key, sample_shape=()):
         shape = self.shape(sample_shape)
@@ -237,11 +238,11 @@ class Laplace(_LocScale):
 
     @property
     def mean(self):
-        return self.loc
+        return self._broadcast_params()[0]
 
     @property
     def variance(self):
-        return 2.0 * self.scale**2
+        return 2.0 * self._broadcast_params()[1] ** 2
 
 
 class Logistic(_LocScale):
@@ -264,11 +265,11 @@ class Logistic(_LocScale):
 
     @property
     def mean(self):
-        return self.loc
+        return self._broadcast_params()[0]
 
     @property
     def variance(self):
-        return self.scale**2 * math.pi**2 / 3.0
+        return self._broadcast_params()[1] ** 2 * math.pi**2 / 3.0
 
 
 class Gumbel(_LocScale):
@@ -291,11 +292,12 @@ class Gumbel(_LocScale):
 
     @property
     def mean(self):
-        return self.loc + _EULER_GAMMA * self.scale
+        loc, scale = self._broadcast_params()
+        return loc + _EULER_GAMMA * scale
 
     @property
     def variance(self):
-        return self.scale**2 * math.pi**2 / 6.0
+        return self._broadcast_params()[1] ** 2 * math.pi**2 / 6.0
 
 
 class Moyal(_LocScale):
@@ -322,8 +324,9 @@ class Moyal(_LocScale):
 
     @property
     def mean(self):
-        return self.loc + self.scale * (_EULER_GAMMA + math.log(2.0))
+        loc, scale = self._broadcast_params()
+        return loc + scale * (_EULER_GAMMA + math.log(2.0))
 
     @property
     def variance(self):
-        return self.scale**2 * math.pi**2 / 2.0
+        return self._broadcast_params()[1] ** 2 * math.pi**2 / 2.0

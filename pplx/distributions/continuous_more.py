@@ -13,6 +13,7 @@ from pplx.distributions.base import (
     cdf_between,
     check_param,
     promote,
+    standardize,
 )
 from pplx.distributions.continuous import _std_normal_lp, expand_to
 from pplx.distributions.families import LocScaleFamily
@@ -34,9 +35,9 @@ class LogNormal(LocScaleFamily):
         return constraints.positive
 
     def _log_prob(self, value):
-        value, loc, scale = bcast(value, self.loc, self.scale)
         log_x = jnp.log(value)
-        return _std_normal_lp((log_x - loc) / scale) - jnp.log(scale) - log_x
+        z, log_scale = standardize(log_x, self.loc, self.scale)
+        return _std_normal_lp(z) - log_scale - jnp.broadcast_to(log_x, z.shape)
 
     def sample(self, key, sample_shape=()):
         shape = self.shape(sample_shape)
@@ -45,12 +46,13 @@ class LogNormal(LocScaleFamily):
 
     @property
     def mean(self):
-        return jnp.exp(self.loc + 0.5 * self.scale**2)
+        loc, scale = self._broadcast_params()
+        return jnp.exp(loc + 0.5 * scale**2)
 
     @property
     def variance(self):
-        s2 = self.scale**2
-        return jnp.expm1(s2) * jnp.exp(2.0 * self.loc + s2)
+        loc, scale = self._broadcast_params()
+        return jnp.expm1(scale**2) * jnp.exp(2.0 * loc + scale**2)
 
     def cdf(self, value):
         value, loc, scale = bcast(value, self.loc, self.scale)

@@ -4,7 +4,9 @@
 Each base declares the parameter fields, an ``__init__`` that converts them to floats of
 one dtype and broadcasts them together (``promote``), validates them when concrete
 (naming the concrete family, e.g. ``"HalfNormal: scale must be positive, got -1.0"``),
-and ``batch_shape``. The bases are abstract (``support`` and ``sample`` are left to each
+and ``batch_shape``. ``LocScaleFamily`` keeps ``loc`` and ``scale`` at their own shapes
+(``batch_shape`` is their broadcast), so a density can take ``log(scale)`` once per
+distinct scale. The bases are abstract (``support`` and ``sample`` are left to each
 family), so only the concrete, final families are ever built. A family with extra
 parameters may still inherit the shared fields and ``batch_shape``: it declares the
 extra fields after them and defines its own ``__init__``.
@@ -23,8 +25,9 @@ Example:
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 
-from pplx.distributions.base import Distribution, check_positive, promote
+from pplx.distributions.base import Distribution, check_positive, promote, promote_dtype
 
 __all__ = ["ScaleFamily", "LocScaleFamily", "ConcentrationRateFamily", "BetaShapeFamily"]
 
@@ -44,18 +47,34 @@ class ScaleFamily(Distribution):
 
 
 class LocScaleFamily(Distribution):
-    """A family with a location ``loc`` (default 0) and a positive ``scale`` (default 1)."""
+    """A family with a location ``loc`` (default 0) and a positive ``scale`` (default 1).
+
+    The two keep their own shapes (``batch_shape`` is their broadcast): a likelihood with
+    one scale for many locations then takes one ``log(scale)`` and one reciprocal, not one
+    per observation (see ``base.standardize``).
+    """
 
     loc: jax.Array
     scale: jax.Array
 
     def __init__(self, loc=0.0, scale=1.0):
-        self.loc, self.scale = promote(loc, scale)
+        self.loc, self.scale = promote_dtype(loc, scale)
+        try:
+            jnp.broadcast_shapes(self.loc.shape, self.scale.shape)
+        except ValueError:
+            raise ValueError(
+                f"{type(self).__name__}: loc of shape {self.loc.shape} and scale of shape "
+                f"{self.scale.shape} do not broadcast together"
+            ) from None
         check_positive(type(self).__name__, scale=self.scale)
 
     @property
     def batch_shape(self):
-        return self.loc.shape
+        return jnp.broadcast_shapes(self.loc.shape, self.scale.shape)
+
+    def _broadcast_params(self):
+        """``(loc, scale)`` broadcast to ``batch_shape``."""
+        return tuple(jnp.broadcast_to(p, self.batch_shape) for p in (self.loc, self.scale))
 
 
 class ConcentrationRateFamily(Distribution):
