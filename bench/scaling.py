@@ -28,7 +28,9 @@ QUICK_CHAINS = (1, 4, 16, 64)
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="eight_schools")
-    p.add_argument("--contenders", nargs="*", default=["pplx_vectorized", "numpyro_vectorized"])
+    p.add_argument(
+        "--contenders", nargs="*", default=["pplx", "pplx_vectorized", "numpyro_vectorized"]
+    )
     p.add_argument("--chains", nargs="*", type=int, default=None)
     p.add_argument("--warmup", type=int, default=None)
     p.add_argument("--draws", type=int, default=None)
