@@ -80,11 +80,11 @@ class Normal(LocScaleFamily):
 
     @property
     def mean(self):
-        return self._broadcast_params()[0]
+        return bcast(self.loc, self.scale)[0]
 
     @property
     def variance(self):
-        return self._broadcast_params()[1] ** 2
+        return bcast(self.loc, self.scale)[1] ** 2
 
     def cdf(self, value):
         value, loc, scale = bcast(value, self.loc, self.scale)

@@ -238,11 +238,11 @@ class Laplace(_LocScale):
 
     @property
     def mean(self):
-        return self._broadcast_params()[0]
+        return bcast(self.loc, self.scale)[0]
 
     @property
     def variance(self):
-        return 2.0 * self._broadcast_params()[1] ** 2
+        return 2.0 * bcast(self.loc, self.scale)[1] ** 2
 
 
 class Logistic(_LocScale):
@@ -265,11 +265,11 @@ class Logistic(_LocScale):
 
     @property
     def mean(self):
-        return self._broadcast_params()[0]
+        return bcast(self.loc, self.scale)[0]
 
     @property
     def variance(self):
-        return self._broadcast_params()[1] ** 2 * math.pi**2 / 3.0
+        return bcast(self.loc, self.scale)[1] ** 2 * math.pi**2 / 3.0
 
 
 class Gumbel(_LocScale):
@@ -292,12 +292,12 @@ class Gumbel(_LocScale):
 
     @property
     def mean(self):
-        loc, scale = self._broadcast_params()
+        loc, scale = bcast(self.loc, self.scale)
         return loc + _EULER_GAMMA * scale
 
     @property
     def variance(self):
-        return self._broadcast_params()[1] ** 2 * math.pi**2 / 6.0
+        return bcast(self.loc, self.scale)[1] ** 2 * math.pi**2 / 6.0
 
 
 class Moyal(_LocScale):
@@ -324,9 +324,9 @@ class Moyal(_LocScale):
 
     @property
     def mean(self):
-        loc, scale = self._broadcast_params()
+        loc, scale = bcast(self.loc, self.scale)
         return loc + scale * (_EULER_GAMMA + math.log(2.0))
 
     @property
     def variance(self):
-        return self._broadcast_params()[1] ** 2 * math.pi**2 / 2.0
+        return bcast(self.loc, self.scale)[1] ** 2 * math.pi**2 / 2.0

@@ -46,12 +46,12 @@ class LogNormal(LocScaleFamily):
 
     @property
     def mean(self):
-        loc, scale = self._broadcast_params()
+        loc, scale = bcast(self.loc, self.scale)
         return jnp.exp(loc + 0.5 * scale**2)
 
     @property
     def variance(self):
-        loc, scale = self._broadcast_params()
+        loc, scale = bcast(self.loc, self.scale)
         return jnp.expm1(scale**2) * jnp.exp(2.0 * loc + scale**2)
 
     def cdf(self, value):

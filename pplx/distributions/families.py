@@ -72,10 +72,6 @@ class LocScaleFamily(Distribution):
     def batch_shape(self):
         return jnp.broadcast_shapes(self.loc.shape, self.scale.shape)
 
-    def _broadcast_params(self):
-        """``(loc, scale)`` broadcast to ``batch_shape``."""
-        return tuple(jnp.broadcast_to(p, self.batch_shape) for p in (self.loc, self.scale))
-
 
 class ConcentrationRateFamily(Distribution):
     """A family with a positive shape ``concentration`` and a positive ``rate`` (default 1)."""
