@@ -197,9 +197,39 @@ def segment_plan(steps: Steps, num_segments: int) -> tuple[list[Steps], list[int
     return segments, kept, length
 
 
+def over_chains(fn: Callable, in_axes=0) -> Callable:
+    """``jax.vmap(fn, in_axes)`` over the leading chain axis, except that a single chain
+    (an axis of size 1, as ``chain_method="sequential"`` runs them) calls ``fn`` unbatched.
+
+    A vmapped ``while_loop`` whose condition depends on the batch runs while any member
+    continues and selects every carried value at every iteration; with one chain that
+    selection is pure cost (NUTS on a 10-dimensional model: ~450 against ~250 ns per
+    leapfrog step on CPU). The size is static, so the choice costs nothing at run time.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> over_chains(jnp.sum)(jnp.ones((1, 3))).tolist()
+        [3.0]
+        >>> over_chains(jnp.sum)(jnp.ones((2, 3))).tolist()
+        [3.0, 3.0]
+    """
+    batched = jax.vmap(fn, in_axes=in_axes)
+
+    def call(*args):
+        axes = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
+        mapped = [jax.tree.leaves(a) for a, axis in zip(args, axes) if axis is not None]
+        if not all(leaf.shape[0] == 1 for leaves in mapped for leaf in leaves):
+            return batched(*args)
+        squeeze = lambda a, axis: a if axis is None else jax.tree.map(lambda x: x[0], a)
+        out = fn(*(squeeze(a, axis) for a, axis in zip(args, axes)))
+        return jax.tree.map(lambda x: x[None], out)
+
+    return call
+
+
 def _chain_keys(key, iteration, chain_ids):
     step_key = jax.random.fold_in(key, iteration)
-    return jax.vmap(lambda c: jax.random.fold_in(step_key, c))(chain_ids)
+    return over_chains(lambda c: jax.random.fold_in(step_key, c))(chain_ids)
 
 
 def init_carry(
@@ -214,7 +244,7 @@ def init_carry(
 ) -> RunCarry:
     """The carry before the first transition: from starting points, or from ``state``."""
     algo = kernel.build(logdensity_fn)
-    adapt_init = jax.vmap(adapter(adaptation, dense_mass).init)
+    adapt_init = over_chains(adapter(adaptation, dense_mass).init)
     if state is not None:
         if num_warmup:
             raise ValueError("a run that continues a state does no warmup: num_warmup=0.")
@@ -223,7 +253,7 @@ def init_carry(
         )
         states, start = state.kernel_state, jnp.asarray(state.iteration)[0]
     else:
-        states = jax.vmap(algo.init)(init_positions)
+        states = over_chains(algo.init)(init_positions)
         adapt, start = adapt_init(states), 0
         if num_warmup == 0:
             adapt = adapt._replace(step_size=jnp.full_like(adapt.step_size, 0.1))
@@ -260,13 +290,13 @@ def advance(
     chain_ids = jnp.arange(num_chains) if chain_ids is None else chain_ids
     dense = carry.adapt.inverse_mass_matrix.ndim == 3
     scheme = adapter(adaptation, dense)
-    update = jax.vmap(scheme.update, in_axes=(0, None, 0, 0, None))
-    finalize = jax.vmap(scheme.final)
+    update = over_chains(scheme.update, in_axes=(0, None, 0, 0, None))
+    finalize = over_chains(scheme.final)
 
     def body(inner, x: Steps):
         carry, buffer = inner
         keys = _chain_keys(key, carry.iteration, chain_ids)
-        states, info = jax.vmap(algo.step)(
+        states, info = over_chains(algo.step)(
             keys, carry.kernel_state, carry.adapt.step_size, carry.adapt.inverse_mass_matrix
         )
         adapt = update(carry.adapt, (x.is_slow, x.ends_window), states, info, target_accept)
@@ -294,7 +324,7 @@ def advance(
         return (new, buffer), None
 
     info_shape = jax.eval_shape(
-        jax.vmap(algo.step),
+        over_chains(algo.step),
         _chain_keys(key, 0, chain_ids),
         carry.kernel_state,
         carry.adapt.step_size,
