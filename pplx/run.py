@@ -217,11 +217,12 @@ def over_chains(fn: Callable, in_axes=0) -> Callable:
 
     def call(*args):
         axes = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
-        mapped = [jax.tree.leaves(a) for a, axis in zip(args, axes) if axis is not None]
+        pairs = list(zip(args, axes, strict=True))
+        mapped = [jax.tree.leaves(a) for a, axis in pairs if axis is not None]
         if not all(leaf.shape[0] == 1 for leaves in mapped for leaf in leaves):
             return batched(*args)
         squeeze = lambda a, axis: a if axis is None else jax.tree.map(lambda x: x[0], a)
-        out = fn(*(squeeze(a, axis) for a, axis in zip(args, axes)))
+        out = fn(*(squeeze(a, axis) for a, axis in pairs))
         return jax.tree.map(lambda x: x[None], out)
 
     return call

@@ -432,9 +432,7 @@ def nuts_transition(
                 divergence_threshold,
             )
 
-        tree = jax.lax.while_loop(
-            keep_growing, grow, _fresh_subtree(traj, go_right, energy0)
-        )
+        tree = jax.lax.while_loop(keep_growing, grow, _fresh_subtree(traj, go_right, energy0))
         return merge_subtree(traj, tree, go_right, jnp.log(uniforms[traj.depth, 1]), metric)
 
     traj = jax.lax.while_loop(keep_doubling, double, init)
