@@ -17,8 +17,11 @@ from pplx.kernels.integrators import IntegratorState
 from pplx.kernels.metrics import gaussian_euclidean
 from pplx.kernels.trajectory import (
     Checkpoints,
+    _accumulate,
     _leaf_words,
+    _normal,
     _store_checkpoint,
+    _stream,
     _subtree_is_turning,
     _uniform,
 )
@@ -117,3 +120,78 @@ def test_leaf_uniforms_are_uniform_and_uncorrelated():
     assert abs(lag1) < 4.5 / np.sqrt(u[:, 1:].size)
     # Different seeds give different streams; the same seed the same stream.
     assert not np.array_equal(u[0], u[1])
+
+
+def _accumulate_all(log_ws):
+    """Run ``_accumulate`` over a sequence; return the final sum's log and each share."""
+
+    def add(carry, log_w):
+        m, s = carry
+        m, s, share = _accumulate(m, s, log_w)
+        return (m, s), share / s
+
+    (m, s), probs = jax.lax.scan(add, (jnp.asarray(-jnp.inf), jnp.asarray(0.0)), log_ws)
+    return m + jnp.log(s), probs
+
+
+@pytest.mark.parametrize(
+    "log_ws",
+    [
+        [0.3, -1.2, 2.5, -700.0, 1.0],
+        [-np.inf, -np.inf, 0.0, -np.inf, 3.0],  # divergent leaves: zero weight
+        [800.0, -800.0, 799.0],  # beyond exp's range either way
+        [-np.inf, -np.inf],
+    ],
+)
+def test_weights_accumulate_as_log_sum_exp(log_ws):
+    """The one-exponential running weight equals log-sum-exp, and each leaf's chance to
+    be taken is its weight over the running total (progressive sampling)."""
+    log_ws = np.asarray(log_ws)
+    total, probs = _accumulate_all(jnp.asarray(log_ws))
+    expected_total = np.logaddexp.reduce(log_ws)
+    np.testing.assert_allclose(float(total), expected_total, rtol=1e-12)
+    running = np.logaddexp.accumulate(log_ws)
+    with np.errstate(invalid="ignore"):
+        expected = np.where(np.isneginf(log_ws), 0.0, np.exp(log_ws - running))
+    np.testing.assert_allclose(np.nan_to_num(np.asarray(probs)), expected, rtol=1e-12, atol=1e-300)
+
+
+def test_progressive_sampling_picks_leaves_in_proportion_to_weight():
+    """Over many subtrees, the state a subtree proposes is leaf ``i`` with probability
+    ``w_i / sum(w)``: a chi-square test of the counts."""
+    from scipy import stats
+
+    log_ws = jnp.log(jnp.array([1.0, 3.0, 0.5, 2.0, 0.0, 1.5]))
+    num_trials = 20000
+
+    def pick(seed):
+        def add(carry, x):
+            m, s, chosen = carry
+            n, log_w = x
+            m, s, share = _accumulate(m, s, log_w)
+            u = _uniform(_leaf_words(seed, n), jnp.float64)
+            return (m, s, jnp.where(u * s < share, n, chosen)), None
+
+        init = (jnp.asarray(-jnp.inf), jnp.asarray(0.0), jnp.asarray(-1))
+        xs = (jnp.arange(log_ws.shape[0]), log_ws)
+        return jax.lax.scan(add, init, xs)[0][2]
+
+    seeds = jax.random.bits(jax.random.key(3), (num_trials, 2), jnp.uint32)
+    counts = np.bincount(np.asarray(jax.vmap(pick)(seeds)), minlength=6)
+    weights = np.exp(np.asarray(log_ws))
+    assert counts[4] == 0  # a zero-weight leaf is never taken
+    keep = weights > 0
+    expected = num_trials * weights[keep] / weights.sum()
+    assert stats.chisquare(counts[keep], expected).pvalue > 1e-3
+
+
+def test_transition_normals_are_standard_normal():
+    """The momentum noise (words hashed from one seed per transition, the inverse CDF)
+    is standard normal and uncorrelated across coordinates and transitions."""
+    from scipy import stats
+
+    seeds = jax.random.bits(jax.random.key(1), (4000, 2), jnp.uint32)
+    z = np.asarray(jax.vmap(lambda s: _normal(_stream(s, 10), jnp.float64))(seeds))
+    assert stats.kstest(z.ravel(), "norm").pvalue > 1e-3
+    corr = np.corrcoef(z.T)[np.triu_indices(10, 1)]
+    assert np.all(np.abs(corr) < 4.5 / np.sqrt(z.shape[0]))
