@@ -1,5 +1,8 @@
 """Cost of the NUTS trajectory bookkeeping per leaf, vmapped over many chains.
 
+With ``--chains 1`` the chain runs unbatched, as pplx runs a chain on its own
+(``pplx.run.over_chains``): the figure of ``chain_method="sequential"``.
+
 A cheap target (an iid Gaussian) makes the gradient nearly free, so the time per
 chain-leaf is the sampler's own work; comparing ``max_tree_depth`` values shows whether
 that work grows with the number of checkpoint slots. Also prints a checksum of the
@@ -18,6 +21,7 @@ import jax
 import jax.numpy as jnp
 
 from pplx.kernels.trajectory import nuts_kernel
+from pplx.run import over_chains
 
 
 def _run(num_chains: int, dim: int, max_tree_depth: int, num_steps: int, step_size: float):
@@ -31,7 +35,7 @@ def _run(num_chains: int, dim: int, max_tree_depth: int, num_steps: int, step_si
 
         return jax.lax.scan(step, z, jax.random.split(key, num_steps))[1]
 
-    run = jax.jit(jax.vmap(one_chain))
+    run = jax.jit(over_chains(one_chain))
     keys = jax.random.split(jax.random.key(0), num_chains)
     z0 = jax.random.normal(jax.random.key(1), (num_chains, dim))
     jax.block_until_ready(run(keys, z0))
