@@ -27,6 +27,7 @@ import jax.numpy as jnp
 
 from pplx.kernels.integrators import IntegratorState, velocity_verlet
 from pplx.kernels.metrics import Metric, gaussian_euclidean
+from pplx.kernels.random_words import leaf_words, normal_from_words, uniform_from_words, word_stream
 
 
 class Proposal(NamedTuple):
@@ -91,46 +92,6 @@ class TrajectoryInfo(NamedTuple):
     energy: jax.Array
     n_steps: jax.Array
     tree_depth: jax.Array
-
-
-def _uniform(words, dtype):
-    """Uniforms in [0, 1) of ``dtype`` from pairs of random 32-bit words (last axis)."""
-    if jnp.finfo(dtype).nmant > 23:  # float64: 27 + 26 bits, as a 53-bit integer
-        high = (words[..., 0] >> 5).astype(dtype)
-        low = (words[..., 1] >> 6).astype(dtype)
-        return (high * 2.0**26 + low) * 2.0**-53
-    return (words[..., 0] >> 8).astype(dtype) * 2.0**-24
-
-
-def _mix32(words):
-    """A 32-bit integer hash with full avalanche (Wellons' two-multiply finaliser).
-
-    A bijection of ``uint32``; applied to a Weyl sequence ``seed + n * golden`` it yields
-    a stream of well-mixed words from one random seed, much cheaper than a Threefry call
-    per leaf (this runs once per leapfrog step, in lockstep across vmapped chains).
-    """
-    words = words ^ (words >> 16)
-    words = words * jnp.uint32(0x21F0AAAD)
-    words = words ^ (words >> 15)
-    words = words * jnp.uint32(0x735A2D97)
-    return words ^ (words >> 15)
-
-
-def _leaf_words(seed, n):
-    """Two random words for leaf ``n`` of a subtree whose seed is ``seed`` (two words)."""
-    return _mix32(seed + n.astype(jnp.uint32) * jnp.uint32(0x9E3779B9))
-
-
-def _stream(seed, count):
-    """``count`` pairs of random words ``(count, 2)`` from a seed of two words."""
-    return _leaf_words(seed[None, :], jnp.arange(count)[:, None])
-
-
-def _normal(words, dtype):
-    """Standard normals from pairs of random words, by the inverse CDF (as JAX does)."""
-    half_ulp = 2.0**-54 if jnp.finfo(dtype).nmant > 23 else 2.0**-25
-    centred = 2.0 * (_uniform(words, dtype) + half_ulp) - 1.0  # in (-1, 1), symmetric
-    return jnp.sqrt(jnp.asarray(2.0, dtype)) * jax.scipy.special.erfinv(centred)
 
 
 def _select(pred, on_true, on_false):
@@ -333,13 +294,13 @@ def grow_subtree(
     """Integrate one more state of the subtree (``step_size`` signed by the direction).
 
     Leaves it invalid at a divergence or a sub-subtree U-turn. The uniform of leaf ``n``
-    comes from the subtree's random ``seed`` (two words) by :func:`_leaf_words`.
+    comes from the subtree's random ``seed`` (two words) by :func:`leaf_words`.
     """
     n = tree.num_steps
     new = leapfrog(tree.edge, step_size)
     velocity = metric.velocity(new.momentum)
     energy = -new.logdensity + 0.5 * jnp.dot(new.momentum, velocity)
-    uniform = _uniform(_leaf_words(seed, n), energy.dtype)
+    uniform = uniform_from_words(leaf_words(seed, n), energy.dtype)
     grown = _add_leaf(tree, new, velocity, energy, uniform, energy0, divergence_threshold)
     ckpts = _store_checkpoint(tree.checkpoints, n, tree.edge, new, grown.rho)
     turning = _subtree_is_turning(
@@ -437,7 +398,7 @@ def nuts_transition(
         false,
     )
     per_depth = words.reshape(max_tree_depth, 3, 2)
-    uniforms = _uniform(per_depth[:, :2], energy0.dtype)
+    uniforms = uniform_from_words(per_depth[:, :2], energy0.dtype)
 
     def keep_doubling(traj: Trajectory):
         return (traj.depth < max_tree_depth) & ~traj.is_diverging & ~traj.is_turning
@@ -505,12 +466,12 @@ def nuts_kernel(
         # Threefry is costly: 128 words took ~0.7 us per transition on CPU, ~100 ns per
         # leapfrog step of a small model); the words are then hashed from them.
         seeds = jax.random.bits(key, (2, 2), jnp.uint32)
-        noise = _normal(_stream(seeds[0], position.shape[0]), position.dtype)
+        noise = normal_from_words(word_stream(seeds[0], position.shape[0]), position.dtype)
         momentum = metric.momentum_from_normal(noise)
         initial = IntegratorState(position, momentum, logdensity, logdensity_grad)
         step_size = jnp.asarray(step_size, position.dtype)
         return nuts_transition(
-            _stream(seeds[1], 3 * max_tree_depth).reshape(-1),
+            word_stream(seeds[1], 3 * max_tree_depth).reshape(-1),
             initial,
             step_size,
             metric,

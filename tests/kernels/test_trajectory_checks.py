@@ -15,15 +15,12 @@ import pytest
 
 from pplx.kernels.integrators import IntegratorState
 from pplx.kernels.metrics import gaussian_euclidean
+from pplx.kernels.random_words import leaf_words, normal_from_words, uniform_from_words, word_stream
 from pplx.kernels.trajectory import (
     Checkpoints,
     _accumulate,
-    _leaf_words,
-    _normal,
     _store_checkpoint,
-    _stream,
     _subtree_is_turning,
-    _uniform,
 )
 
 NUM_LEAVES, D = 64, 2
@@ -110,8 +107,8 @@ def test_leaf_uniforms_are_uniform_and_uncorrelated():
 
     seeds = jax.random.bits(jax.random.key(0), (2000, 2), jnp.uint32)
     leaves = jnp.arange(64)
-    words = jax.vmap(lambda s: jax.vmap(lambda n: _leaf_words(s, n))(leaves))(seeds)
-    u = np.asarray(_uniform(words, jnp.float64))  # (seeds, leaves)
+    words = jax.vmap(lambda s: jax.vmap(lambda n: leaf_words(s, n))(leaves))(seeds)
+    u = np.asarray(uniform_from_words(words, jnp.float64))  # (seeds, leaves)
     assert stats.kstest(u.ravel(), "uniform").pvalue > 1e-3
     # Per-leaf means and the lag-1 correlation within subtrees, against their MC error.
     se_mean = np.sqrt(1 / 12 / u.shape[0])
@@ -169,7 +166,7 @@ def test_progressive_sampling_picks_leaves_in_proportion_to_weight():
             m, s, chosen = carry
             n, log_w = x
             m, s, share = _accumulate(m, s, log_w)
-            u = _uniform(_leaf_words(seed, n), jnp.float64)
+            u = uniform_from_words(leaf_words(seed, n), jnp.float64)
             return (m, s, jnp.where(u * s < share, n, chosen)), None
 
         init = (jnp.asarray(-jnp.inf), jnp.asarray(0.0), jnp.asarray(-1))
@@ -191,7 +188,7 @@ def test_transition_normals_are_standard_normal():
     from scipy import stats
 
     seeds = jax.random.bits(jax.random.key(1), (4000, 2), jnp.uint32)
-    z = np.asarray(jax.vmap(lambda s: _normal(_stream(s, 10), jnp.float64))(seeds))
+    z = np.asarray(jax.vmap(lambda s: normal_from_words(word_stream(s, 10), jnp.float64))(seeds))
     assert stats.kstest(z.ravel(), "norm").pvalue > 1e-3
     corr = np.corrcoef(z.T)[np.triu_indices(10, 1)]
     assert np.all(np.abs(corr) < 4.5 / np.sqrt(z.shape[0]))
