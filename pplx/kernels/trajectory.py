@@ -28,6 +28,7 @@ import jax.numpy as jnp
 from pplx.kernels.integrators import IntegratorState, velocity_verlet
 from pplx.kernels.metrics import Metric, gaussian_euclidean
 from pplx.kernels.random_words import leaf_words, normal_from_words, uniform_from_words, word_stream
+from pplx.kernels.row_write import set_row
 
 
 class Proposal(NamedTuple):
@@ -138,11 +139,12 @@ def _popcount(n):
 
 def _store_checkpoint(ckpts: jax.Array, n, prev: IntegratorState, new: IntegratorState, rho):
     # Even leaves start subtrees; leaf n is stored at index popcount(n), a slot no
-    # unfinished subtree still needs. Odd leaves write out of range, which is dropped:
-    # one row written by index, whatever the number of slots.
+    # unfinished subtree still needs. Odd leaves write out of range, which writes
+    # nothing: one row written by index, whatever the number of slots (and under vmap
+    # without a scatter's fixed cost while the batch is small: see set_row).
     index = jnp.where(n % 2 == 0, _popcount(n), ckpts.shape[0])
     values = jnp.stack(Checkpoints(new.momentum, rho, prev.momentum))
-    return ckpts.at[index].set(values, mode="drop")
+    return set_row(ckpts, index, values)
 
 
 def _unpack(ckpts: jax.Array) -> Checkpoints:
