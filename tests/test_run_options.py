@@ -162,7 +162,8 @@ def test_progress_bar_run_in_segments_gives_the_pure_entrys_draws(capsys):
         MODEL, jax.random.key(4), progress_bar=True, return_inferencedata=False, **settings
     )
     pure = _mcmc_compiled(MODEL, jax.random.key(4), **settings)
-    np.testing.assert_array_equal(shown.draws["mu"], pure.draws["mu"])
+    # two programs (segments vs one call): XLA may fuse, and so round, differently
+    np.testing.assert_allclose(shown.draws["mu"], pure.draws["mu"], rtol=1e-10)
     np.testing.assert_array_equal(shown.stats["n_steps"], pure.stats["n_steps"])
     np.testing.assert_array_equal(shown.state.iteration, pure.state.iteration)
     assert "sampling 3 chains" in capsys.readouterr().err

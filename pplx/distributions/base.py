@@ -22,9 +22,14 @@ import math
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from pplx.distributions import constraints
+from pplx.distributions.param_checks import (  # noqa: F401  (re-exported)
+    check_param,
+    check_when_concrete,
+    deferred_checks,
+    is_concrete,
+)
 
 __all__ = ["Distribution", "Independent", "Expanded"]
 
@@ -128,38 +133,6 @@ def standardize(value, loc, scale):
 def sum_rightmost(x, n):
     """Sum over the ``n`` rightmost axes of ``x``."""
     return jnp.sum(x, axis=tuple(range(x.ndim - n, x.ndim))) if n > 0 else x
-
-
-def is_concrete(*xs):
-    """True when no argument is a tracer (so it may be inspected on the host)."""
-    return not any(isinstance(x, jax.core.Tracer) for x in xs)
-
-
-def check_param(dist_name, param_name, value, ok, requirement):
-    """Raise ``ValueError`` when a concrete parameter fails its requirement.
-
-    Args:
-        dist_name: the distribution's name, for the message.
-        param_name: the parameter's name.
-        value: the parameter (skipped when a tracer).
-        ok: boolean array (or a callable of ``value``), True where valid.
-        requirement: e.g. ``"must be positive"``.
-    """
-    if value is None or not is_concrete(value):
-        return
-    ok = ok(value) if callable(ok) else ok
-    if not is_concrete(ok):
-        return
-    ok = np.asarray(ok)
-    if ok.all():
-        return
-    arr = np.asarray(value)
-    if arr.ndim == 0:
-        got = f"{arr.item()!r}"
-    else:
-        index = tuple(int(i) for i in np.argwhere(~np.broadcast_to(ok, arr.shape))[0])
-        got = f"{arr[index].item()!r} at index {index}"
-    raise ValueError(f"{dist_name}: {param_name} {requirement}, got {got}")
 
 
 def check_positive(dist_name, **params):

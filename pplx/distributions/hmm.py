@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 
 import equinox as eqx
@@ -34,7 +35,13 @@ import numpy as np
 from jax.scipy.special import logsumexp
 
 from pplx.distributions import constraints
-from pplx.distributions.base import Distribution, as_float, bcast, check_positive, is_concrete
+from pplx.distributions.base import (
+    Distribution,
+    as_float,
+    bcast,
+    check_positive,
+    check_when_concrete,
+)
 from pplx.distributions.timeseries import _check_steps
 
 __all__ = ["GaussianHMM"]
@@ -43,9 +50,11 @@ _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 def _check_stochastic(name, param, probs):
-    """Raise when concrete ``probs`` are not nonnegative rows summing to one."""
-    if not is_concrete(probs):
-        return
+    """Raise when ``probs`` (once concrete) are not nonnegative rows summing to one."""
+    check_when_concrete(functools.partial(_stochastic_rows, name, param), probs)
+
+
+def _stochastic_rows(name, param, probs):
     arr = np.asarray(probs)
     tol = 1e-6 if arr.dtype == np.float64 else 1e-4
     if not np.all(arr >= 0):

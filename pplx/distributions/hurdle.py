@@ -32,6 +32,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -42,7 +44,7 @@ from pplx.distributions.base import (
     bcast,
     check_param,
     check_positive,
-    is_concrete,
+    check_when_concrete,
     promote,
 )
 from pplx.distributions.continuous import Gamma
@@ -64,6 +66,11 @@ def _check_psi(name, psi):
     return psi
 
 
+def _nonnegative_lower(name, lower):
+    if not np.all(np.asarray(lower) >= 0):
+        raise ValueError(f"{name}: the base's support must lie in [0, inf), got lower={lower}")
+
+
 def _hurdle_support(name, base):
     """The hurdle's support (the base's, with zero added); raises for a base that can
     be negative or is not univariate."""
@@ -76,8 +83,7 @@ def _hurdle_support(name, base):
             f"{name}: the base's support {support.name!r} must be bounded below by 0 "
             "(e.g. Poisson, NegativeBinomial2, Gamma, LogNormal)"
         )
-    if is_concrete(lower) and not np.all(np.asarray(lower) >= 0):
-        raise ValueError(f"{name}: the base's support must lie in [0, inf), got lower={lower}")
+    check_when_concrete(functools.partial(_nonnegative_lower, name), lower)
     if isinstance(support, constraints.IntegerInterval):
         return constraints.integer_interval(0, support.upper)
     if isinstance(support, constraints.Interval):

@@ -6,6 +6,7 @@ triangular solves and log-determinants read off a diagonal (no explicit inverse)
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -15,7 +16,13 @@ from jax.scipy import special as jss
 from jax.scipy.linalg import solve_triangular
 
 from pplx.distributions import constraints
-from pplx.distributions.base import Distribution, as_float, bcast, check_param, is_concrete
+from pplx.distributions.base import (
+    Distribution,
+    as_float,
+    bcast,
+    check_param,
+    check_when_concrete,
+)
 
 __all__ = ["Wishart", "MatrixNormal"]
 
@@ -28,15 +35,17 @@ def _check_square(name, param, matrix):
 
 
 def _check_pd(name, param, chol, matrix=None):
-    """Host-side check (skipped for tracers) that ``chol`` is a valid Cholesky factor
-    and, when given, that ``matrix`` is symmetric."""
-    if not is_concrete(matrix, chol):
-        return
+    """Host-side check (once the values are concrete) that ``chol`` is a valid Cholesky
+    factor and, when given, that ``matrix`` is symmetric."""
+    check_when_concrete(functools.partial(_valid_factor, name, param), chol, matrix)
+
+
+def _valid_factor(name, param, chol, matrix):
     if matrix is not None:
         m = np.asarray(matrix)
         if not np.allclose(m, np.swapaxes(m, -1, -2), rtol=1e-8, atol=1e-10):
             raise ValueError(f"{name}: {param} must be symmetric")
-    diag = np.asarray(jnp.diagonal(chol, axis1=-2, axis2=-1))
+    diag = np.diagonal(np.asarray(chol), axis1=-2, axis2=-1)
     if not np.all(np.isfinite(diag) & (diag > 0)):
         raise ValueError(f"{name}: {param} must be positive definite")
 

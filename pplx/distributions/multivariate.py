@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -11,7 +12,13 @@ from jax.scipy import special as jss
 from jax.scipy.linalg import solve_triangular
 
 from pplx.distributions import constraints
-from pplx.distributions.base import Distribution, as_float, bcast, check_param, is_concrete
+from pplx.distributions.base import (
+    Distribution,
+    as_float,
+    bcast,
+    check_param,
+    check_when_concrete,
+)
 
 __all__ = ["Dirichlet", "MultivariateNormal"]
 
@@ -82,10 +89,13 @@ def _precision_to_scale_tril(precision):
 
 
 def _check_chol(name, param, chol):
-    if is_concrete(chol):
-        diag = np.asarray(jnp.diagonal(chol, axis1=-2, axis2=-1))
-        if not np.all(np.isfinite(diag) & (diag > 0)):
-            raise ValueError(f"{name}: {param} must be positive definite")
+    check_when_concrete(functools.partial(_chol_is_pd, name, param), chol)
+
+
+def _chol_is_pd(name, param, chol):
+    diag = np.diagonal(np.asarray(chol), axis1=-2, axis2=-1)
+    if not np.all(np.isfinite(diag) & (diag > 0)):
+        raise ValueError(f"{name}: {param} must be positive definite")
 
 
 def matrix_to_scale_tril(name, covariance_matrix, precision_matrix, scale_tril):

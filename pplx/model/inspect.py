@@ -2,13 +2,24 @@
 
 Latent sites are placed at the centre of their unconstrained space, so no sampling is
 needed and improper priors are fine. When the data are concrete (not traced), observed
-values are checked here, before any compilation: NaN and values outside the support get
-an error that names the site.
+values and distribution parameters are checked here, before the model's program is
+compiled: NaN, values outside the support and invalid parameters get an error that
+names the site.
+
+With concrete data the model is traced once, its data as arguments, and every check
+runs in one small compiled program, cached per model, static arguments and data shapes
+(binding new data of the same shapes compiles nothing). Run op by op, each distinct
+operation of the model would be compiled on its own (gauss_mix: 54 compilations, 1.2 s
+of a fresh process; eight schools: 14, 0.3 s). Data with NaN (imputation reads their
+pattern), a model this pass cannot trace (Python control flow on values) and one that
+fails here are run op by op, which works wherever it did and raises errors with
+concrete values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -16,6 +27,7 @@ import numpy as np
 
 from pplx.core.stack import Message
 from pplx.distributions import biject_to
+from pplx.distributions.param_checks import deferred_checks
 from pplx.model.execute import constrain, is_latent, run_traced
 from pplx.model.sites import SiteInfo, dim_names
 
@@ -28,17 +40,109 @@ def inspect_sites(fn: Callable, args: tuple, kwargs: dict):
         latent placed just before its observed site) and a tuple of
         ``(site, missing flat indices)``.
     """
+    if any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves((args, kwargs))):
+        return _inspect_op_by_op(fn, args, kwargs)  # inside a jit or vmap: nothing to check
+    try:
+        return _inspect_staged(fn, args, kwargs)
+    except Exception:  # noqa: BLE001  the op-by-op run raises the error with concrete values
+        return _inspect_op_by_op(fn, args, kwargs)
+
+
+def _inspect_op_by_op(fn, args, kwargs):
     handler = constrain(fill_missing=True)
     sites = run_traced(fn, args, kwargs, handler)
-    infos = []
     for msg in sites.values():
         if msg.type == "sample" and msg.is_observed:
             check_observed(msg)
-            if "missing" in msg.infer:
-                infos.append(_missing_info(msg))
+    return _describe(sites), _missing(handler)
+
+
+class _StagedObserved(NamedTuple):
+    name: str
+    family: str
+    support: str
+
+
+class _Staged(NamedTuple):
+    """A model's description and its checks, traced once per model, static arguments and
+    data shapes: binding new data of the same shapes compiles nothing."""
+
+    run: Callable  # jitted: data leaves -> (pending check arrays, observed arrays)
+    found: dict  # filled while tracing: sites, observed, checks
+
+
+_STAGED: dict = {}
+_STAGED_MAX = 256
+
+
+def _inspect_staged(fn, args, kwargs):
+    leaves, treedef = jax.tree.flatten((args, kwargs))
+    is_data = tuple(hasattr(x, "shape") and hasattr(x, "dtype") for x in leaves)
+    data = [x for x, d in zip(leaves, is_data, strict=True) if d]
+    if any(_has_nan(x) for x in data):
+        raise _NeedsOpByOp  # missing data: imputation reads the NaN pattern of the values
+    static = tuple(None if d else x for x, d in zip(leaves, is_data, strict=True))
+    key = (fn, treedef, static, tuple((tuple(x.shape), str(x.dtype)) for x in data))
+    staged = _STAGED.get(key) or _stage(fn, treedef, is_data, static)
+    checks, observed = staged.run(data)
+    found = staged.found
+    for (value, ok, nan), site in zip(observed, found["observed"], strict=True):
+        if np.asarray(nan).any():
+            raise _NeedsOpByOp  # data made NaN by the model: imputed op by op
+        _check_support(site.name, site.family, site.support, np.asarray(value), ok)
+    for arrays, check in zip(checks, found["checks"], strict=True):
+        check(*(None if a is None else np.asarray(a) for a in arrays))
+    if len(_STAGED) >= _STAGED_MAX:
+        _STAGED.pop(next(iter(_STAGED)))
+    _STAGED[key] = staged
+    return found["sites"], ()
+
+
+def _has_nan(x) -> bool:
+    return jnp.issubdtype(x.dtype, jnp.floating) and bool(np.isnan(np.asarray(x)).any())
+
+
+def _stage(fn, treedef, is_data, static) -> _Staged:
+    found = {}
+
+    def run(data):
+        it = iter(data)
+        leaves = [next(it) if d else s for d, s in zip(is_data, static, strict=True)]
+        args, kwargs = jax.tree.unflatten(treedef, leaves)
+        handler = constrain(fill_missing=True)
+        with deferred_checks() as pending:
+            sites = run_traced(fn, args, kwargs, handler)
+        observed, arrays = [], []
+        for msg in sites.values():
+            if msg.type == "sample" and msg.is_observed:
+                value = msg.value
+                floating = jnp.issubdtype(jnp.result_type(value), jnp.floating)
+                nan = jnp.isnan(value) if floating else False
+                arrays.append((value, msg.fn.support.check(value), jnp.any(nan)))
+                support = _support_name(msg.fn.support)
+                observed.append(_StagedObserved(msg.name, type(msg.fn).__name__, support))
+        found.update(sites=_describe(sites), observed=observed)
+        found.update(checks=[p.check for p in pending])
+        return [p.arrays for p in pending], arrays
+
+    return _Staged(jax.jit(run), found)
+
+
+class _NeedsOpByOp(Exception):
+    """The staged inspection cannot describe this model; run it op by op."""
+
+
+def _describe(sites) -> tuple[SiteInfo, ...]:
+    infos = []
+    for msg in sites.values():
+        if msg.type == "sample" and msg.is_observed and "missing" in msg.infer:
+            infos.append(_missing_info(msg))
         infos.append(_site_info(msg))
-    missing = tuple((k, tuple(int(i) for i in v)) for k, v in handler.missing.items())
-    return tuple(infos), missing
+    return tuple(infos)
+
+
+def _missing(handler) -> tuple:
+    return tuple((k, tuple(int(i) for i in v)) for k, v in handler.missing.items())
 
 
 def _missing_info(msg: Message) -> SiteInfo:
@@ -100,23 +204,36 @@ def check_observed(msg: Message) -> None:
     if isinstance(value, jax.core.Tracer):
         return
     array = np.asarray(value)
-    if array.dtype.kind == "f" and np.isnan(array).any():
-        count = int(np.isnan(array).sum())
-        raise ValueError(
-            f"observed site '{msg.name}' contains {count} NaN value(s). Remove those rows, "
-            "or mark them missing so pplx imputes them as latent values."
-        )
+    _check_nan(msg.name, array)
     support = msg.fn.support
     if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves(support)):
         return
-    ok = np.asarray(support.check(value))
-    if not ok.all():
-        bad = np.argwhere(~np.broadcast_to(ok, ok.shape))
-        first = tuple(int(i) for i in bad[0]) if bad.size else ()
+    ok = support.check(value)
+    _check_support(msg.name, type(msg.fn).__name__, _support_name(support), array, ok)
+
+
+def _support_name(support) -> str:
+    return getattr(support, "name", type(support).__name__)
+
+
+def _check_nan(name: str, array: np.ndarray) -> None:
+    if array.dtype.kind == "f" and np.isnan(array).any():
+        count = int(np.isnan(array).sum())
         raise ValueError(
-            f"observed site '{msg.name}': {int((~ok).sum())} value(s) lie outside the "
-            f"support '{getattr(support, 'name', type(support).__name__)}' of "
-            f"{type(msg.fn).__name__} (first at index {first}: "
-            f"{array[first] if array.ndim else array}). Fix the data or choose a "
-            "distribution whose support contains it."
+            f"observed site '{name}' contains {count} NaN value(s). Remove those rows, "
+            "or mark them missing so pplx imputes them as latent values."
         )
+
+
+def _check_support(name: str, family: str, support: str, array: np.ndarray, ok) -> None:
+    ok = np.asarray(ok)
+    if ok.all():
+        return
+    bad = np.argwhere(~np.broadcast_to(ok, ok.shape))
+    first = tuple(int(i) for i in bad[0]) if bad.size else ()
+    raise ValueError(
+        f"observed site '{name}': {int((~ok).sum())} value(s) lie outside the "
+        f"support '{support}' of {family} (first at index {first}: "
+        f"{array[first] if array.ndim else array}). Fix the data or choose a "
+        "distribution whose support contains it."
+    )
