@@ -106,14 +106,13 @@ class CompileClock:
 
 
 def run_pplx(posterior: str, s: Settings, seed: int, chain_method: str = "auto") -> dict:
-    import equinox as eqx
     import jax
 
     import pplx
     from bench.models_pplx import bound_model
 
     m = bound_model(posterior)
-    run = eqx.filter_jit(pplx.infer.nuts_run)
+    run = pplx.filter_jit(pplx.infer.nuts_run)  # pplx's compiler options, as pplx.nuts
     settings = dict(
         num_warmup=s.num_warmup,
         num_samples=s.num_samples,

@@ -17,6 +17,7 @@ from pplx.checkpoint import load_state, save_state
 from pplx.core.primitives import deterministic, factor, plate
 from pplx.errors import ConvergenceWarning
 from pplx.forward import posterior_predictive, prior_predictive
+from pplx.jit import filter_jit
 from pplx.model import Model, model
 from pplx.model.transforms import condition, do
 from pplx.results import Posterior
@@ -29,6 +30,7 @@ __all__ = [
     "compound",
     "Model",
     "enable_compilation_cache",
+    "filter_jit",
     "Posterior",
     "condition",
     "deterministic",
