@@ -293,11 +293,14 @@ def advance(
     scheme = adapter(adaptation, dense)
     update = over_chains(scheme.update, in_axes=(0, None, 0, 0, None))
     finalize = over_chains(scheme.final)
+    # one jitted step for the buffer's shapes and the loop: JAX traces it once (its trace
+    # cache), not twice; nested in this program, it compiles inline
+    step = jax.jit(over_chains(algo.step))
 
     def body(inner, x: Steps):
         carry, buffer = inner
         keys = _chain_keys(key, carry.iteration, chain_ids)
-        states, info = over_chains(algo.step)(
+        states, info = step(
             keys, carry.kernel_state, carry.adapt.step_size, carry.adapt.inverse_mass_matrix
         )
         adapt = update(carry.adapt, (x.is_slow, x.ends_window), states, info, target_accept)
@@ -325,8 +328,8 @@ def advance(
         return (new, buffer), None
 
     info_shape = jax.eval_shape(
-        over_chains(algo.step),
-        _chain_keys(key, 0, chain_ids),
+        step,
+        _chain_keys(key, carry.iteration, chain_ids),
         carry.kernel_state,
         carry.adapt.step_size,
         carry.adapt.inverse_mass_matrix,

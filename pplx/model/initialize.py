@@ -40,6 +40,8 @@ def find_initial_position(
         z = uniform_candidate(jax.random.fold_in(key, i), num_dims, radius)
         return i + 1, z, is_ok(z)
 
-    z0 = uniform_candidate(jax.random.fold_in(key, 0), num_dims, radius)
-    _, z, ok = jax.lax.while_loop(cond, body, (jnp.int32(1), z0, is_ok(z0)))
+    # candidate i from fold_in(key, i), the first one inside the loop too: the log
+    # density is traced once
+    start = (jnp.int32(0), jnp.zeros(num_dims, jnp.result_type(float)), jnp.bool_(False))
+    _, z, ok = jax.lax.while_loop(cond, body, start)
     return z, ok
