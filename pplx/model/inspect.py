@@ -92,8 +92,8 @@ def _inspect_staged(fn, args, kwargs):
         _check_support(site.name, site.family, site.support, np.asarray(value), ok)
     for arrays, check in zip(checks, found["checks"], strict=True):
         check(*(None if a is None else np.asarray(a) for a in arrays))
-    if len(_STAGED) >= _STAGED_MAX:
-        _STAGED.pop(next(iter(_STAGED)))
+    if key not in _STAGED and len(_STAGED) >= _STAGED_MAX:
+        _STAGED.pop(next(iter(_STAGED)))  # the oldest model seen
     _STAGED[key] = staged
     return found["sites"], ()
 
