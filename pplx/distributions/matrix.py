@@ -23,6 +23,7 @@ from pplx.distributions.base import (
     check_param,
     check_when_concrete,
 )
+from pplx.distributions.param_checks import require_cholesky_factor
 
 __all__ = ["Wishart", "MatrixNormal"]
 
@@ -45,9 +46,7 @@ def _valid_factor(name, param, chol, matrix):
         m = np.asarray(matrix)
         if not np.allclose(m, np.swapaxes(m, -1, -2), rtol=1e-8, atol=1e-10):
             raise ValueError(f"{name}: {param} must be symmetric")
-    diag = np.diagonal(np.asarray(chol), axis1=-2, axis2=-1)
-    if not np.all(np.isfinite(diag) & (diag > 0)):
-        raise ValueError(f"{name}: {param} must be positive definite")
+    require_cholesky_factor(name, param, chol)
 
 
 def resolve_tril(name, cov_name, cov, tril_name, tril):

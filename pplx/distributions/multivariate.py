@@ -7,7 +7,6 @@ import math
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax.scipy import special as jss
 from jax.scipy.linalg import solve_triangular
 
@@ -19,6 +18,7 @@ from pplx.distributions.base import (
     check_param,
     check_when_concrete,
 )
+from pplx.distributions.param_checks import require_cholesky_factor
 
 __all__ = ["Dirichlet", "MultivariateNormal"]
 
@@ -89,13 +89,7 @@ def _precision_to_scale_tril(precision):
 
 
 def _check_chol(name, param, chol):
-    check_when_concrete(functools.partial(_chol_is_pd, name, param), chol)
-
-
-def _chol_is_pd(name, param, chol):
-    diag = np.diagonal(np.asarray(chol), axis1=-2, axis2=-1)
-    if not np.all(np.isfinite(diag) & (diag > 0)):
-        raise ValueError(f"{name}: {param} must be positive definite")
+    check_when_concrete(functools.partial(require_cholesky_factor, name, param), chol)
 
 
 def matrix_to_scale_tril(name, covariance_matrix, precision_matrix, scale_tril):

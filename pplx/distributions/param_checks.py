@@ -84,6 +84,14 @@ def check_param(dist_name, param_name, value, ok, requirement):
     check_when_concrete(report, value, ok)
 
 
+def require_cholesky_factor(dist_name, param_name, chol):
+    """Raise unless the concrete ``chol`` has a finite, positive diagonal (a Cholesky
+    factor of a positive-definite matrix)."""
+    diag = np.diagonal(np.asarray(chol), axis1=-2, axis2=-1)
+    if not np.all(np.isfinite(diag) & (diag > 0)):
+        raise ValueError(f"{dist_name}: {param_name} must be positive definite")
+
+
 def _raise_if_failed(dist_name, param_name, requirement, value, ok):
     ok = np.asarray(ok)
     if ok.all():
