@@ -84,7 +84,7 @@ def study(models, seeds, settings: dict, log) -> list[dict]:
 
     import pplx
     from bench.models_pplx import bound_model
-    from pplx.jit import filter_jit
+    from pplx.runtime.jit import filter_jit
 
     compiled = filter_jit(pplx.infer.nuts_run)
     rows = []

@@ -39,7 +39,7 @@ from bench.common import (
 # The environment the workers start from, taken before anything here could import pplx
 # (whose import adds its XLA option to ``XLA_FLAGS``).
 BASE_ENV = dict(os.environ)
-#: which workers run with XLA's small-while-loop option (``pplx.xla_options``): ``pplx``
+#: which workers run with XLA's small-while-loop option (``pplx.runtime.xla_options``): ``pplx``
 #: as each library's users get it (pplx sets it at import, the others do not), ``all``
 #: every contender, ``none`` no contender
 XLA_LOOP_MODES = ("pplx", "all", "none")
@@ -128,7 +128,7 @@ def _env(contender: str = "", xla_cpu_loops: str = "pplx") -> dict:
     # the workers import ``bench`` from the repository root
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     if xla_cpu_loops == "all":
-        from pplx.xla_options import with_small_loop_option
+        from pplx.runtime.xla_options import with_small_loop_option
 
         env["XLA_FLAGS"] = with_small_loop_option(env.get("XLA_FLAGS", ""))
     elif xla_cpu_loops == "none" or not contender.startswith("pplx"):

@@ -1,7 +1,7 @@
 """Cost of the NUTS trajectory bookkeeping per leaf, vmapped over many chains.
 
 With ``--chains 1`` the chain runs unbatched, as pplx runs a chain on its own
-(``pplx.run.over_chains``): the figure of ``chain_method="sequential"``.
+(``pplx.infer.chains.over_chains``): the figure of ``chain_method="sequential"``.
 
 A cheap target (an iid Gaussian) makes the gradient nearly free, so the time per
 chain-leaf is the sampler's own work; comparing ``max_tree_depth`` values shows whether
@@ -20,8 +20,8 @@ import time
 import jax
 import jax.numpy as jnp
 
+from pplx.infer.chains import over_chains
 from pplx.kernels.trajectory import nuts_kernel
-from pplx.run import over_chains
 
 
 def _run(num_chains: int, dim: int, max_tree_depth: int, num_steps: int, step_size: float):

@@ -36,7 +36,7 @@ def timed(fn):
 def bench_pplx(X, y, steps):
     import pplx
     import pplx.distributions as dist
-    import pplx.vi
+    import pplx.infer.vi
 
     @pplx.model
     def logistic(X, y):

@@ -18,7 +18,7 @@ import optax
 
 import pplx
 import pplx.distributions as dist
-import pplx.vi  # noqa: F401  (until pplx/__init__.py exports vi)
+import pplx.infer.vi  # noqa: F401  (until pplx/__init__.py exports vi)
 
 
 @pplx.model

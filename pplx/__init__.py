@@ -6,22 +6,32 @@ Example:
     ['model', 'nuts', 'plate', 'sample']
 """
 
-from pplx.xla_options import apply_small_loop_option, xla_loop_status
+from pplx.runtime.xla_options import apply_small_loop_option, xla_loop_status
 
 apply_small_loop_option()  # before anything starts JAX's backends: XLA reads XLA_FLAGS once
 
-from pplx import compound, distributions, handlers, infer, vi
-from pplx.api import logcdf, logp, nuts_run, to_posterior
-from pplx.cache import enable_compilation_cache
-from pplx.checkpoint import load_state, save_state
+import sys
+
+from pplx import distributions, infer
+from pplx.core import handlers
 from pplx.core.primitives import deterministic, factor, plate
-from pplx.errors import ConvergenceWarning
-from pplx.forward import posterior_predictive, prior_predictive
-from pplx.jit import filter_jit
+from pplx.diagnostics.warning import ConvergenceWarning
+from pplx.distributions.density import logcdf, logp
+from pplx.infer import compound, vi
+from pplx.infer.checkpoint import load_state, save_state
+from pplx.infer.drivers import hmc, mcmc, nuts, sample
+from pplx.infer.entry import nuts_run, to_posterior
+from pplx.infer.predictive import posterior_predictive, prior_predictive
 from pplx.model import Model, model
 from pplx.model.transforms import condition, do
 from pplx.results import Posterior
-from pplx.sampling import hmc, mcmc, nuts, sample
+from pplx.runtime.cache import enable_compilation_cache
+from pplx.runtime.jit import filter_jit
+
+# the public sub-namespaces, importable by their short names (``import pplx.vi``)
+for _name, _module in {"compound": compound, "handlers": handlers, "vi": vi}.items():
+    sys.modules[f"{__name__}.{_name}"] = _module
+del _name, _module
 
 __version__ = "0.1.0"
 

@@ -11,7 +11,7 @@ jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
 # Imported before any test computes: the suite runs with the XLA option that pplx sets
-# at import (see pplx/xla_options.py), as users' programs do.
+# at import (see pplx/runtime/xla_options.py), as users' programs do.
 import pplx  # noqa: E402, F401
 
 REPO = Path(__file__).resolve().parent.parent

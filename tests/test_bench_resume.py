@@ -41,7 +41,7 @@ def test_runs_from_before_the_xla_mode_count_as_without_it(tmp_path):
 
 def test_workers_get_the_xla_option_by_mode(monkeypatch):
     from bench import run
-    from pplx.xla_options import OPTION
+    from pplx.runtime.xla_options import OPTION
 
     monkeypatch.setattr(run, "BASE_ENV", {"PATH": "/bin"})
     pplx_env, numpyro_env = run._env("pplx", "pplx"), run._env("numpyro_vectorized", "pplx")

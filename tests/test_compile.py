@@ -42,7 +42,7 @@ def compile_events():
     jax.monitoring.unregister_event_duration_listener(listener)
 
 
-@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # short runs
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # short runs
 def test_one_compilation_per_model_shape(compile_events):
     counter = {"traces": 0}
     schools = make_model(counter)
@@ -89,7 +89,7 @@ def test_no_host_callbacks_without_progress_bar():
     model = make_model({"traces": 0})(SIGMA, y=Y)
     plain = jax.make_jaxpr(lambda k: pplx.nuts_run(model, k, **SETTINGS).draws)(jax.random.key(0))
     assert not _has_callback(plain)
-    hook = pplx.progress.ProgressHook(50, 50, 2)
+    hook = pplx.runtime.progress.ProgressHook(50, 50, 2)
     with_bar = jax.make_jaxpr(lambda k: pplx.nuts_run(model, k, progress=hook, **SETTINGS).draws)(
         jax.random.key(0)
     )

@@ -9,7 +9,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = ["pymc_users.md"]
 
 
-@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")
 @pytest.mark.parametrize("page", PAGES)
 def test_doc_page_runs(page):
     text = (DOCS / page).read_text()

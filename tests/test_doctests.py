@@ -11,7 +11,7 @@ import pplx
 MODULES = sorted(m.name for m in pkgutil.walk_packages(pplx.__path__, prefix="pplx."))
 
 
-@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # tiny example runs
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # tiny example runs
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
     module = importlib.import_module(name)

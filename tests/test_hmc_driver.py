@@ -64,7 +64,7 @@ def test_hmc_run_recovers_a_correlated_gaussian(steps, jitter, dense_mass):
 
 def test_friendly_hmc_and_general_entry_give_the_pure_draws():
     settings = dict(num_warmup=100, num_samples=50, num_chains=2)
-    from pplx.api import _mcmc_compiled  # the friendly entries run this compiled program
+    from pplx.infer.entry import _mcmc_compiled  # the friendly entries run this compiled program
 
     pure = _mcmc_compiled(MODEL, jax.random.key(3), kernel=HMCSpec(5), **settings)
     quiet = dict(progress_bar=False, return_inferencedata=False, **settings)

@@ -48,7 +48,7 @@ def test_masked_array_is_missing_data():
     assert dict(m.missing) == {"y": (1, 4)}
 
 
-@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")
 def test_imputed_values_follow_the_posterior_predictive():
     y = data_with_gaps()
     posterior = pplx.nuts(

@@ -122,7 +122,7 @@ def test_coords_that_disagree_with_shapes():
         m.check_coords({"county": [1]})
 
 
-@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # short run
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # short run
 def test_nuts_with_coords_and_advi_init():
     m = schools(jnp.ones(3), y=jnp.arange(3.0))
     idata = pplx.nuts(

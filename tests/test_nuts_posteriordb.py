@@ -45,7 +45,7 @@ def assert_matches_reference(draws: dict, ref: dict) -> None:
         assert diagnostics.split_rhat(x) < 1.01, name
 
 
-@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # checked below
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # checked below
 @pytest.mark.parametrize("posterior", POSTERIORS)
 def test_nuts_matches_reference(posterior, posteriordb):
     model = pdb_models.bind(posterior, posteriordb.data(posterior))
@@ -75,7 +75,7 @@ SLOW_POSTERIORS = [
 
 
 @pytest.mark.slow
-@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # checked below
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # checked below
 @pytest.mark.parametrize("posterior", SLOW_POSTERIORS)
 def test_nuts_matches_reference_slow(posterior, posteriordb):
     from bench.models_pplx import bound_model

@@ -64,7 +64,7 @@ def test_batch_size_gives_the_same_draws():
     np.testing.assert_allclose(full["y"], chunked["y"], rtol=1e-12)
 
 
-@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # short run
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # short run
 def test_out_of_sample_prediction_after_nuts():
     y = jnp.asarray(np.random.default_rng(1).normal(2.0, 1.0, size=50))
     idata = pplx.nuts(

@@ -38,8 +38,8 @@ def test_sequential_chains_give_the_same_draws_as_vectorized():
 
 @pytest.mark.skipif(jax.default_backend() != "cpu", reason="the CPU rule of 'auto'")
 def test_auto_runs_chains_sequentially_on_cpu(monkeypatch):
-    from pplx import run
-    from pplx.run import AUTO_SEQUENTIAL_MAX_CHAINS, resolve_chain_method
+    from pplx.infer import chains as run
+    from pplx.infer.chains import AUTO_SEQUENTIAL_MAX_CHAINS, resolve_chain_method
 
     many = AUTO_SEQUENTIAL_MAX_CHAINS + 1
     monkeypatch.setattr(run, "small_loops_active", lambda: True)
@@ -151,9 +151,9 @@ def test_parallel_chains_on_four_host_devices():
     assert "parallel ok" in out.stdout
 
 
-@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # short run
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # short run
 def test_progress_bar_run_in_segments_gives_the_pure_entrys_draws(capsys):
-    from pplx.api import _mcmc_compiled
+    from pplx.infer.entry import _mcmc_compiled
 
     settings = dict(
         num_warmup=100, num_samples=40, num_chains=3, thinning=2, chain_method="vectorized"
@@ -169,10 +169,10 @@ def test_progress_bar_run_in_segments_gives_the_pure_entrys_draws(capsys):
     assert "sampling 3 chains" in capsys.readouterr().err
 
 
-@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # short chains
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # short chains
 def test_progress_bar_of_sequential_chains_moves_through_every_chain(capsys):
     """Sequential chains report through host callbacks, one pass per chain."""
-    from pplx.api import _mcmc_compiled
+    from pplx.infer.entry import _mcmc_compiled
 
     settings = dict(num_warmup=100, num_samples=40, num_chains=3, chain_method="sequential")
     shown = pplx.nuts(
@@ -186,7 +186,7 @@ def test_progress_bar_of_sequential_chains_moves_through_every_chain(capsys):
 
 
 def test_segment_plan_covers_the_schedule_once():
-    from pplx.run import schedule, segment_plan
+    from pplx.infer.chains import schedule, segment_plan
 
     steps = schedule(num_warmup=7, num_samples=5, thinning=2)
     segments, kept, length = segment_plan(steps, 4)

@@ -126,7 +126,7 @@ def test_convergence_stops_early():
 # ----- logistic regression: ADVI near NUTS ---------------------------------------------
 
 
-@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")
 def test_logistic_advi_means_close_to_nuts():
     X, y = _logistic_data()
     m = logistic(X, y)

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from pplx import xla_options
-from pplx.xla_options import OPTION, apply_small_loop_option, with_small_loop_option
+from pplx.runtime import xla_options
+from pplx.runtime.xla_options import OPTION, apply_small_loop_option, with_small_loop_option
 
 SET = f"--xla_backend_extra_options={OPTION}=1048576"
 

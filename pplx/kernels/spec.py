@@ -1,6 +1,6 @@
 """Which gradient-based kernel a run uses, as a small hashable value.
 
-The drivers in :mod:`pplx.run` adapt a step size and a mass matrix the same way for
+The drivers in :mod:`pplx.infer.chains` adapt a step size and a mass matrix the same way for
 every kernel whose ``step`` is ``step(key, state, step_size, inverse_mass_matrix)``.
 A spec names the kernel and its static settings; ``build(logdensity_fn)`` returns the
 :class:`~pplx.kernels.base.Algorithm`. Specs are NamedTuples of Python numbers, so a

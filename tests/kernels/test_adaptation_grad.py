@@ -16,8 +16,8 @@ import pytest
 import pplx
 import pplx.distributions as dist
 from pplx.diagnostics import mcse_mean
+from pplx.infer.chains import run_chains
 from pplx.kernels import adaptation_grad as ag
-from pplx.run import run_chains
 
 SD = jnp.array([0.01, 0.1, 1.0, 10.0, 100.0])
 Z = 4.5
@@ -95,10 +95,10 @@ def test_nuts_with_grad_adaptation_recovers_the_moments():
     assert int(np.asarray(res.warmup_stats["n_steps"]).max()) < 20_000
 
 
-@pytest.mark.filterwarnings("ignore::pplx.errors.ConvergenceWarning")  # short run
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # short run
 def test_grad_adaptation_runs_the_same_in_every_driver(capsys):
     """Resume, the progress-bar (segmented) driver and the pure entry agree."""
-    from pplx.api import _mcmc_compiled
+    from pplx.infer.entry import _mcmc_compiled
 
     model = scaled_gaussian(SD)
     settings = dict(

@@ -10,8 +10,7 @@
 Everything here except the progress bar is pure: jit- and vmap-able (e.g. over seeds).
 """
 
-from pplx.kernels.advi import ADVIInfo, ADVIState
-from pplx.vi.advi import (
+from pplx.infer.vi.advi import (
     Approximation,
     advi,
     elbo,
@@ -20,7 +19,8 @@ from pplx.vi.advi import (
     minibatch_logdensity,
     step,
 )
-from pplx.vi.mode import MAPResult, find_map, laplace, nuts_init, pathfinder
+from pplx.infer.vi.mode import MAPResult, find_map, laplace, nuts_init, pathfinder
+from pplx.kernels.advi import ADVIInfo, ADVIState
 
 __all__ = [
     "ADVIInfo",

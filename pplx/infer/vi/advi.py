@@ -14,13 +14,13 @@ import numpy as np
 import optax
 
 from pplx.core.handlers import seed
-from pplx.jit import filter_jit
 from pplx.kernels import advi as advi_kernel
 from pplx.kernels.advi import ADVIInfo, ADVIState, FullRankParams, MeanFieldParams
 from pplx.model import Model
 from pplx.model.checks import require_continuous_latents
 from pplx.model.execute import constrain, joint_log_density, run_traced
-from pplx.results import Posterior
+from pplx.results.posterior import Posterior
+from pplx.runtime.jit import filter_jit
 
 
 # ----- checks --------------------------------------------------------------------------

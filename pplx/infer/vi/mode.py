@@ -10,12 +10,12 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from pplx.jit import filter_jit
+from pplx.infer.vi.advi import Approximation, _check_count, _check_model, advi
 from pplx.kernels.optimize import maximize
 from pplx.kernels.pathfinder import pathfinder as _pathfinder
 from pplx.model import Model
 from pplx.model.initialize import find_initial_position
-from pplx.vi.advi import Approximation, _check_count, _check_model, advi
+from pplx.runtime.jit import filter_jit
 
 
 # ----- MAP and Laplace -----------------------------------------------------------------

@@ -14,11 +14,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pplx import progress as progress_lib
-from pplx.api import NUTSResult, finish, initial_positions
-from pplx.jit import filter_jit
+from pplx.infer.chains import RunOutput, advance, final_state, init_carry, schedule, segment_plan
+from pplx.infer.entry import NUTSResult, finish, initial_positions
 from pplx.model import Model
-from pplx.run import RunOutput, advance, final_state, init_carry, schedule, segment_plan
+from pplx.runtime import progress as progress_lib
+from pplx.runtime.jit import filter_jit
 
 
 @filter_jit

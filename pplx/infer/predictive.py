@@ -5,10 +5,10 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from pplx.jit import filter_jit
 from pplx.model import Model
 from pplx.model.checks import require_bound_model
 from pplx.model.predictive import predictive_draws
+from pplx.runtime.jit import filter_jit
 
 _draws_compiled = filter_jit(predictive_draws)
 

@@ -24,8 +24,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pplx.infer.chains import ChainState
 from pplx.kernels.nuts import NUTSState
-from pplx.run import ChainState
 
 
 def _names(state: ChainState) -> list[str]:

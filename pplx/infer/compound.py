@@ -31,7 +31,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pplx.jit import filter_jit
 from pplx.kernels import adaptation
 from pplx.kernels import compound as ck
 from pplx.kernels.spec import check_run_lengths
@@ -45,7 +44,8 @@ from pplx.model.discrete import (
     sample_discrete,
 )
 from pplx.model.initialize import find_initial_position, uniform_candidate
-from pplx.results import Posterior
+from pplx.results.posterior import Posterior
+from pplx.runtime.jit import filter_jit
 
 METHODS = ("nuts", "metropolis", "slice", "gibbs")
 CONTINUOUS_METHODS = ("nuts", "slice", "metropolis")

@@ -26,12 +26,12 @@ from pplx.kernels import adaptation as stan_adapt
 from pplx.kernels import adaptation_grad as grad_adapt
 from pplx.kernels.nuts import NUTSInfo, NUTSState
 from pplx.kernels.spec import DEFAULT_KERNEL
-from pplx.xla_options import small_loops_active
+from pplx.runtime.xla_options import small_loops_active
 
 CHAIN_METHODS = ("auto", "vectorized", "sequential", "parallel")
 ADAPTATIONS = ("stan", "grad")
 #: ``chain_method="auto"`` runs up to this many chains one after another on a CPU when
-#: XLA compiles loops kernel by kernel (see :mod:`pplx.xla_options`).
+#: XLA compiles loops kernel by kernel (see :mod:`pplx.runtime.xla_options`).
 AUTO_SEQUENTIAL_MAX_CHAINS = 8
 
 

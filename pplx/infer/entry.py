@@ -1,4 +1,4 @@
-"""User entry points. The only module that joins the model layer to the kernels.
+"""The pure inference entries: model + kernels -> arrays (jit- and vmap-able).
 
 ``nuts_run`` is the pure core (jit- and vmap-able, no Python side effects);
 ``nuts`` is the friendly driver around it: checks before compiling, a progress bar,
@@ -13,7 +13,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pplx.jit import filter_jit
+from pplx.infer.chains import (
+    CHAIN_METHODS,
+    ChainState,
+    check_adaptation,
+    resolve_chain_method,
+    run_chains,
+    run_sequentially,
+    shard_chains,
+)
 from pplx.kernels.spec import (
     DEFAULT_KERNEL,
     HMCSpec,
@@ -24,16 +32,8 @@ from pplx.kernels.spec import (
 from pplx.model import Model
 from pplx.model.checks import require_continuous_latents
 from pplx.model.initialize import find_initial_position
-from pplx.results import Posterior
-from pplx.run import (
-    CHAIN_METHODS,
-    ChainState,
-    check_adaptation,
-    resolve_chain_method,
-    run_chains,
-    run_sequentially,
-    shard_chains,
-)
+from pplx.results.posterior import Posterior
+from pplx.runtime.jit import filter_jit
 
 
 class NUTSResult(NamedTuple):
@@ -169,7 +169,7 @@ def nuts_run(
             see :mod:`pplx.kernels.adaptation_grad`; not with ``dense_mass=True``).
         thinning: keep every ``thinning``-th draw (``num_samples`` draws are kept).
         chain_method: ``"auto"`` (default: ``"sequential"`` on a CPU, ``"vectorized"``
-            on an accelerator; see :func:`pplx.run.resolve_chain_method`),
+            on an accelerator; see :func:`pplx.infer.chains.resolve_chain_method`),
             ``"vectorized"`` (chains batched with vmap), ``"sequential"`` (one after
             another with ``lax.map``: less memory, no lockstep) or ``"parallel"`` (chains
             split over the devices with ``jax.sharding``).
@@ -318,27 +318,3 @@ def to_posterior(model: Model, result: NUTSResult, coords: dict | None = None) -
         constant_data={k: np.asarray(v) for k, v in model.constant_data().items()},
         coords=model.check_coords(coords),
     )
-
-
-def logp(dist, value) -> jax.Array:
-    """Elementwise log density of a bare distribution at ``value``.
-
-    Example:
-        >>> import pplx, pplx.distributions as dist
-        >>> round(float(pplx.logp(dist.Normal(0.0, 1.0), 0.0)), 4)
-        -0.9189
-    """
-    return dist.log_prob(jnp.asarray(value))
-
-
-def logcdf(dist, value) -> jax.Array:
-    """Log of the cumulative distribution function of a bare distribution at ``value``.
-
-    Available for the families that define ``cdf`` (see docs/distributions.md).
-
-    Example:
-        >>> import pplx, pplx.distributions as dist
-        >>> round(float(pplx.logcdf(dist.Normal(0.0, 1.0), 0.0)), 4)
-        -0.6931
-    """
-    return jnp.log(dist.cdf(jnp.asarray(value)))

@@ -4,7 +4,7 @@ Each checks the model and settings before compiling, finds finite starting point
 explains why none exist), compiles warmup and sampling once per model shape and settings,
 shows a progress bar, warns about divergences, R-hat and ESS, and returns ArviZ
 ``InferenceData`` (or a :class:`pplx.Posterior`). The pure entries they wrap live in
-:mod:`pplx.api` (``pplx.infer.nuts_run``, ``hmc_run``, ``mcmc_run``).
+:mod:`pplx.infer.entry` (``pplx.infer.nuts_run``, ``hmc_run``, ``mcmc_run``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pplx import progress as progress_lib
-from pplx.api import (
+from pplx.core import primitives
+from pplx.diagnostics.warning import ConvergenceWarning
+from pplx.infer.chains import ChainState, check_adaptation, resolve_chain_method
+from pplx.infer.entry import (
     NUTSResult,
     _check_run_options,
     _check_settings,
@@ -24,13 +26,11 @@ from pplx.api import (
     _options,
     to_posterior,
 )
-from pplx.core import primitives
-from pplx.errors import ConvergenceWarning
 from pplx.kernels.spec import HMCSpec, NUTSSpec
 from pplx.model import Model
 from pplx.model.checks import require_continuous_latents
-from pplx.run import ChainState, check_adaptation, resolve_chain_method
-from pplx.timing import Timer
+from pplx.runtime import progress as progress_lib
+from pplx.runtime.timing import Timer
 
 KERNELS = ("nuts", "hmc", "compound")
 
@@ -173,7 +173,7 @@ def mcmc(model: Model, key: jax.Array, *, kernel="nuts", **options):
     if kernel == "hmc":
         return hmc(model, key, **options)
     if kernel == "compound":
-        from pplx import compound
+        from pplx.infer import compound
 
         return compound.sample(model, key, **options)
     raise ValueError(f"kernel must be one of {KERNELS} or a kernel spec, got {kernel!r}.")
@@ -247,7 +247,7 @@ def _drive(
     )
     if progress_bar and chain_method == "vectorized":
         # host-driven segments: a progress bar without host callbacks in the program
-        from pplx.streaming import mcmc_segmented
+        from pplx.infer.streaming import mcmc_segmented
 
         with Timer() as timer:
             result = jax.block_until_ready(mcmc_segmented(model, key, **settings))
@@ -275,7 +275,7 @@ def _user_init(model: Model, init, key, num_chains: int) -> jax.Array | None:
     if init is None:
         return None
     if isinstance(init, str):
-        from pplx import vi
+        from pplx.infer import vi
 
         if init not in ("advi", "pathfinder"):
             raise ValueError(
