@@ -1,5 +1,24 @@
 """Distributions, constraints and bijectors for pplx.
 
+Where the code lives: one folder per kind of value, one file per support.
+
+- ``continuous/``: univariate continuous: ``real.py`` (whole real line, symmetric),
+  ``real_skewed.py``, ``positive.py`` (half-distributions, gamma family),
+  ``positive_skewed.py``, ``unit_interval.py``, ``interval.py`` (bounded or circular);
+- ``discrete/``: univariate discrete: ``finite.py`` (bounded support), ``counts.py``
+  (unbounded counts), ``zero_inflated.py``, ``ordinal.py``;
+- ``multivariate/``: ``normal.py`` (vectors on R^k), ``simplex.py``, ``correlation.py``,
+  ``matrix.py``, ``graph.py`` (CAR);
+- ``processes/``: ``timeseries.py``, ``hmm.py``;
+- ``combinators/``: built from other distributions, user functions or a bare support:
+  ``mixtures.py``, ``truncated.py``, ``hurdle.py``, ``transformed.py``, ``custom.py``,
+  ``improper.py``.
+
+Shared pieces sit at this level: ``base.py`` (``Distribution``), ``families.py``
+(parameter scaffolding), ``helpers.py``, ``constraints.py``, ``bijectors.py``,
+``biject.py``, ``zero_sum.py``, ``param_checks.py``, ``density.py``. Every family is
+exported here: ``import pplx.distributions as dist; dist.Gamma(...)``.
+
 Example:
     >>> import jax
     >>> import pplx.distributions as dist
@@ -28,80 +47,74 @@ from pplx.distributions.bijectors import (
     StickBreaking,
     UpperBound,
 )
-from pplx.distributions.car import CAR
-from pplx.distributions.combinators import Censored, Mixture, Truncated
-from pplx.distributions.continuous import (
-    Beta,
-    Cauchy,
-    Exponential,
-    Gamma,
-    HalfCauchy,
-    HalfNormal,
-    Normal,
-    StudentT,
-)
-from pplx.distributions.continuous_extra import (
-    AsymmetricLaplace,
-    ExGaussian,
-    Gumbel,
-    Laplace,
-    Logistic,
-    LogitNormal,
-    Moyal,
-    SkewNormal,
-    TruncatedNormal,
-)
-from pplx.distributions.continuous_misc import Rice, Triangular, VonMises, Wald
-from pplx.distributions.continuous_more import LogNormal, Uniform
-from pplx.distributions.custom import CustomDist
-from pplx.distributions.discrete import Bernoulli, Binomial, Categorical, Poisson
-from pplx.distributions.discrete_extra import (
-    BetaBinomial,
-    DiscreteUniform,
-    Geometric,
-    NegativeBinomial,
-    NegativeBinomial2,
-    OrderedLogistic,
-    OrderedProbit,
-    ZeroInflatedBinomial,
-    ZeroInflatedNegativeBinomial,
-    ZeroInflatedPoisson,
-)
-from pplx.distributions.discrete_more import DiscreteWeibull, HyperGeometric
-from pplx.distributions.hmm import GaussianHMM
-from pplx.distributions.hurdle import (
+from pplx.distributions.combinators.custom import CustomDist
+from pplx.distributions.combinators.hurdle import (
     Hurdle,
     HurdleGamma,
     HurdleLogNormal,
     HurdleNegativeBinomial,
     HurdlePoisson,
 )
-from pplx.distributions.improper import Flat, HalfFlat, ImproperUniform
-from pplx.distributions.matrix import MatrixNormal, Wishart
-from pplx.distributions.mixtures import NormalMixture
-from pplx.distributions.multivariate import Dirichlet, MultivariateNormal
-from pplx.distributions.multivariate_extra import (
-    LKJCholesky,
-    LKJCorr,
-    Multinomial,
-    MultivariateStudentT,
-    MvStudentT,
-)
-from pplx.distributions.multivariate_more import (
-    DirichletMultinomial,
-    LowRankMultivariateNormal,
-    ZeroSumNormal,
-)
-from pplx.distributions.positive import (
+from pplx.distributions.combinators.improper import Flat, HalfFlat, ImproperUniform
+from pplx.distributions.combinators.mixtures import Mixture, NormalMixture
+from pplx.distributions.combinators.transformed import TransformedDistribution
+from pplx.distributions.combinators.truncated import Censored, Truncated
+from pplx.distributions.continuous.interval import Triangular, TruncatedNormal, Uniform, VonMises
+from pplx.distributions.continuous.positive import (
     ChiSquared,
+    Exponential,
+    Gamma,
+    HalfCauchy,
+    HalfNormal,
     HalfStudentT,
     InverseGamma,
-    Kumaraswamy,
-    Pareto,
-    Weibull,
 )
-from pplx.distributions.timeseries import AR, GARCH11, GaussianRandomWalk
-from pplx.distributions.transformed import TransformedDistribution
+from pplx.distributions.continuous.positive_skewed import LogNormal, Pareto, Rice, Wald, Weibull
+from pplx.distributions.continuous.real import (
+    Cauchy,
+    Gumbel,
+    Laplace,
+    Logistic,
+    Moyal,
+    Normal,
+    StudentT,
+)
+from pplx.distributions.continuous.real_skewed import AsymmetricLaplace, ExGaussian, SkewNormal
+from pplx.distributions.continuous.unit_interval import Beta, Kumaraswamy, LogitNormal
+from pplx.distributions.discrete.counts import (
+    DiscreteWeibull,
+    Geometric,
+    NegativeBinomial,
+    NegativeBinomial2,
+    Poisson,
+)
+from pplx.distributions.discrete.finite import (
+    Bernoulli,
+    BetaBinomial,
+    Binomial,
+    Categorical,
+    DiscreteUniform,
+    HyperGeometric,
+)
+from pplx.distributions.discrete.ordinal import OrderedLogistic, OrderedProbit
+from pplx.distributions.discrete.zero_inflated import (
+    ZeroInflatedBinomial,
+    ZeroInflatedNegativeBinomial,
+    ZeroInflatedPoisson,
+)
+from pplx.distributions.multivariate.correlation import LKJCholesky, LKJCorr
+from pplx.distributions.multivariate.graph import CAR
+from pplx.distributions.multivariate.matrix import MatrixNormal, Wishart
+from pplx.distributions.multivariate.normal import (
+    LowRankMultivariateNormal,
+    MultivariateNormal,
+    MultivariateStudentT,
+    MvStudentT,
+    ZeroSumNormal,
+)
+from pplx.distributions.multivariate.simplex import Dirichlet, DirichletMultinomial, Multinomial
+from pplx.distributions.processes.hmm import GaussianHMM
+from pplx.distributions.processes.timeseries import AR, GARCH11, GaussianRandomWalk
 from pplx.distributions.zero_sum import ZeroSumBijector
 
 __all__ = [

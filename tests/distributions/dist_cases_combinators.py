@@ -12,16 +12,16 @@ from scipy import stats
 
 from pplx.distributions import Binomial, Gamma, Geometric, Normal, constraints
 from pplx.distributions.bijectors import Affine, Exp, IntervalBijector
-from pplx.distributions.custom import CustomDist
-from pplx.distributions.hurdle import (
+from pplx.distributions.combinators.custom import CustomDist
+from pplx.distributions.combinators.hurdle import (
     Hurdle,
     HurdleGamma,
     HurdleLogNormal,
     HurdleNegativeBinomial,
     HurdlePoisson,
 )
-from pplx.distributions.mixtures import NormalMixture
-from pplx.distributions.transformed import TransformedDistribution
+from pplx.distributions.combinators.mixtures import NormalMixture
+from pplx.distributions.combinators.transformed import TransformedDistribution
 
 _PSI3 = np.array([0.2, 0.5, 0.9])
 _COL2 = np.array([[0.3], [4.0]])

@@ -7,8 +7,8 @@ import numpy as np
 from dist_cases import _COV, Case, loop_oracle
 from scipy import stats
 
-from pplx.distributions.car import CAR
-from pplx.distributions.matrix import MatrixNormal, Wishart
+from pplx.distributions.multivariate.graph import CAR
+from pplx.distributions.multivariate.matrix import MatrixNormal, Wishart
 
 _COV2 = np.array([[1.5, -0.4], [-0.4, 0.8]])
 _CHOL2 = np.linalg.cholesky(_COV2)

@@ -15,9 +15,9 @@ from dist_cases import Case, loop_oracle
 from scipy import special as sps
 from scipy import stats
 
-from pplx.distributions.continuous import Normal
-from pplx.distributions.hmm import GaussianHMM
-from pplx.distributions.timeseries import AR, GARCH11, GaussianRandomWalk
+from pplx.distributions.continuous.real import Normal
+from pplx.distributions.processes.hmm import GaussianHMM
+from pplx.distributions.processes.timeseries import AR, GARCH11, GaussianRandomWalk
 
 # ------------------------------------------------------------------------------ oracles
 

@@ -17,8 +17,8 @@ import pplx
 import pplx.distributions as dist
 from pplx.distributions import constraints
 from pplx.distributions.bijectors import Exp
-from pplx.distributions.custom import CustomDist
-from pplx.distributions.hurdle import (
+from pplx.distributions.combinators.custom import CustomDist
+from pplx.distributions.combinators.hurdle import (
     Hurdle,
     HurdleGamma,
     HurdleLogNormal,
@@ -27,8 +27,8 @@ from pplx.distributions.hurdle import (
     _zt_inverse_cdf,
     _zt_resample,
 )
-from pplx.distributions.mixtures import NormalMixture
-from pplx.distributions.transformed import TransformedDistribution
+from pplx.distributions.combinators.mixtures import NormalMixture
+from pplx.distributions.combinators.transformed import TransformedDistribution
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in COMBINATOR_CASES])

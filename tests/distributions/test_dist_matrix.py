@@ -9,8 +9,8 @@ import pytest
 from dist_cases_matrix import CAR_W, MATRIX_CASES, car_precision
 from test_dist_families import NUM_DRAWS, _check_density, _check_draws, _check_shapes, _sample
 
-from pplx.distributions.car import CAR
-from pplx.distributions.matrix import MatrixNormal, Wishart
+from pplx.distributions.multivariate.graph import CAR
+from pplx.distributions.multivariate.matrix import MatrixNormal, Wishart
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in MATRIX_CASES])

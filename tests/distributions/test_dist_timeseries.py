@@ -23,10 +23,10 @@ from dist_cases_timeseries import (
 from scipy import stats
 from test_dist_families import NUM_DRAWS, _check_density, _check_draws, _check_shapes, _sample
 
-from pplx.distributions.continuous import Normal
-from pplx.distributions.hmm import GaussianHMM
-from pplx.distributions.multivariate import MultivariateNormal
-from pplx.distributions.timeseries import AR, GARCH11, GaussianRandomWalk
+from pplx.distributions.continuous.real import Normal
+from pplx.distributions.multivariate.normal import MultivariateNormal
+from pplx.distributions.processes.hmm import GaussianHMM
+from pplx.distributions.processes.timeseries import AR, GARCH11, GaussianRandomWalk
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in TIMESERIES_CASES])

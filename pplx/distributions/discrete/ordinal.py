@@ -1,4 +1,4 @@
-"""Ordinal regression: OrderedLogistic and OrderedProbit."""
+"""Ordinal regression: ordered categories {0..K-1} from a latent value and cutpoints."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from jax.scipy import special as jss
 
 from pplx.distributions import constraints
 from pplx.distributions.base import Distribution, as_float, check_param
-from pplx.distributions.discrete import Categorical, table_cdf, table_icdf
-
-__all__ = ["OrderedLogistic", "OrderedProbit"]
+from pplx.distributions.discrete.finite import Categorical, table_cdf, table_icdf
 
 
 class _Ordinal(Distribution):

@@ -1,15 +1,11 @@
-"""Discrete distributions: the core families.
-
-Samples are integer arrays (the default integer dtype); ``log_prob`` accepts
-integer or float values and returns ``-inf`` for non-integers and values outside
-the support.
-"""
+"""Univariate discrete families with finite support: {0, 1}, {0..n}, {0..K-1}, {lower..upper}."""
 
 from __future__ import annotations
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy import special as jss
 
 from pplx.distributions import constraints
@@ -17,15 +13,16 @@ from pplx.distributions.base import (
     Distribution,
     as_float,
     bcast,
+    betaln,
     cdf_between,
     check_param,
+    check_positive,
     discrete_icdf,
+    is_concrete,
     probs_logits,
     promote,
 )
-from pplx.distributions.continuous import expand_to
-
-__all__ = ["Bernoulli", "Binomial", "Poisson", "Categorical"]
+from pplx.distributions.helpers import expand_to
 
 
 def int_dtype():
@@ -193,54 +190,6 @@ class Binomial(Distribution):
         return cdf_between(k, -1.0, n, lambda k: jss.betainc(n - k, k + 1.0, p0))
 
 
-class Poisson(Distribution):
-    """Poisson distribution with mean ``rate``.
-
-    Example:
-        >>> from pplx.distributions import Poisson
-        >>> round(float(Poisson(2.0).log_prob(0)), 4)
-        -2.0
-    """
-
-    rate: jax.Array
-
-    is_discrete = True
-
-    def __init__(self, rate):
-        (self.rate,) = promote(rate)
-        check_param("Poisson", "rate", self.rate, lambda r: r >= 0, "must be nonnegative")
-
-    @property
-    def batch_shape(self):
-        return self.rate.shape
-
-    @property
-    def support(self):
-        return constraints.nonnegative_integer
-
-    def _log_prob(self, value):
-        value = as_float(value)
-        value, rate = bcast(value, self.rate)
-        return jss.xlogy(value, rate) - rate - jss.gammaln(value + 1.0)
-
-    def sample(self, key, sample_shape=()):
-        shape = self.shape(sample_shape)
-        (rate,) = expand_to(shape, self.rate)
-        return jax.random.poisson(key, rate, shape).astype(int_dtype())
-
-    @property
-    def mean(self):
-        return self.rate
-
-    @property
-    def variance(self):
-        return self.rate
-
-    def cdf(self, value):
-        k, rate = bcast(jnp.floor(as_float(value)), self.rate)
-        return cdf_between(k, -1.0, jnp.inf, lambda k: jss.gammaincc(k + 1.0, rate))
-
-
 class Categorical(Distribution):
     """Distribution over ``{0, ..., K-1}`` from ``probs`` or ``logits`` (last axis K).
 
@@ -317,3 +266,205 @@ class Categorical(Distribution):
 
     def icdf(self, q):
         return table_icdf(self._inner_cdf(), q)
+
+
+class BetaBinomial(Distribution):
+    """Binomial(total_count, p) with ``p ~ Beta(concentration1, concentration0)``.
+
+    Example:
+        >>> from pplx.distributions import BetaBinomial
+        >>> round(float(BetaBinomial(1.0, 1.0, 2).log_prob(1)), 4)
+        -1.0986
+    """
+
+    concentration1: jax.Array
+    concentration0: jax.Array
+    total_count: jax.Array
+
+    is_discrete = True
+
+    def __init__(self, concentration1, concentration0, total_count=1):
+        self.concentration1, self.concentration0, self.total_count = promote(
+            concentration1, concentration0, total_count
+        )
+        check_positive(
+            "BetaBinomial",
+            concentration1=self.concentration1,
+            concentration0=self.concentration0,
+        )
+        _check_count("BetaBinomial", "total_count", self.total_count)
+
+    @property
+    def batch_shape(self):
+        return self.total_count.shape
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self.total_count)
+
+    def _log_prob(self, value):
+        k, a, b, n = bcast(
+            as_float(value), self.concentration1, self.concentration0, self.total_count
+        )
+        return log_binomial_coef(n, k) + betaln(k + a, n - k + b) - betaln(a, b)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        a, b, n = expand_to(shape, self.concentration1, self.concentration0, self.total_count)
+        k1, k2 = jax.random.split(key)
+        p = jax.random.beta(k1, a, b, shape, a.dtype)
+        return jax.random.binomial(k2, n, p, shape, a.dtype).astype(int_dtype())
+
+    @property
+    def mean(self):
+        a, b = self.concentration1, self.concentration0
+        return self.total_count * a / (a + b)
+
+    @property
+    def variance(self):
+        a, b, n = self.concentration1, self.concentration0, self.total_count
+        return n * a * b * (a + b + n) / ((a + b) ** 2 * (a + b + 1.0))
+
+
+class DiscreteUniform(Distribution):
+    """Uniform over the integers ``low, ..., high`` (inclusive).
+
+    Example:
+        >>> from pplx.distributions import DiscreteUniform
+        >>> round(float(DiscreteUniform(0, 3).log_prob(2)), 4)
+        -1.3863
+    """
+
+    low: jax.Array
+    high: jax.Array
+
+    is_discrete = True
+
+    def __init__(self, low=0, high=1):
+        self.low, self.high = promote(low, high)
+        check_param("DiscreteUniform", "high", self.high, self.high >= self.low, "must be >= low")
+
+    @property
+    def batch_shape(self):
+        return self.low.shape
+
+    @property
+    def support(self):
+        return constraints.integer_interval(self.low, self.high)
+
+    def _log_prob(self, value):
+        value, low, high = bcast(as_float(value), self.low, self.high)
+        return -jnp.log(high - low + 1.0)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        low, high = expand_to(shape, self.low, self.high)
+        u = jax.random.uniform(key, shape, low.dtype)
+        return jnp.minimum(low + jnp.floor(u * (high - low + 1.0)), high).astype(int_dtype())
+
+    @property
+    def mean(self):
+        return 0.5 * (self.low + self.high)
+
+    @property
+    def variance(self):
+        return ((self.high - self.low + 1.0) ** 2 - 1.0) / 12.0
+
+    def cdf(self, value):
+        k, low, high = bcast(jnp.floor(as_float(value)), self.low, self.high)
+        return cdf_between(k, low - 1.0, high, lambda k: (k - low + 1.0) / (high - low + 1.0))
+
+    def icdf(self, q):
+        q, low, high = bcast(as_float(q), self.low, self.high)
+        guess = low - 1.0 + jnp.ceil(q * (high - low + 1.0))
+        return discrete_icdf(q, guess, self.cdf, low, high)
+
+
+class HyperGeometric(Distribution):
+    """Successes in ``n`` draws without replacement from ``N`` items, ``K`` of them
+    successes (PyMC's ``HyperGeometric(N, k, n)``).
+
+    Sampling, ``cdf`` and ``icdf`` need ``n`` known when the distribution is built (not
+    a tracer): they tabulate the mass function over ``0, ..., max(n)``.
+
+    Example:
+        >>> from pplx.distributions import HyperGeometric
+        >>> round(float(HyperGeometric(4, 2, 2).log_prob(1)), 4)
+        -0.4055
+    """
+
+    N: jax.Array
+    K: jax.Array
+    n: jax.Array
+    max_draws: int | None = eqx.field(static=True)
+
+    is_discrete = True
+
+    def __init__(self, N, k, n):
+        self.N, self.K, self.n = promote(N, k, n)
+        for name, value in (("N", self.N), ("k", self.K), ("n", self.n)):
+            _check_count("HyperGeometric", name, value)
+        check_param(
+            "HyperGeometric",
+            "k",
+            self.K,
+            lambda v: v <= self.N,
+            "must be at most N",
+        )
+        check_param("HyperGeometric", "n", self.n, lambda v: v <= self.N, "must be at most N")
+        concrete = is_concrete(self.n)
+        self.max_draws = int(np.max(np.asarray(self.n), initial=0)) if concrete else None
+
+    @property
+    def batch_shape(self):
+        return self.N.shape
+
+    @property
+    def support(self):
+        low = jnp.maximum(0.0, self.n + self.K - self.N)
+        return constraints.integer_interval(low, jnp.minimum(self.K, self.n))
+
+    def _log_prob(self, value):
+        x, big_n, k, n = bcast(as_float(value), self.N, self.K, self.n)
+        return (
+            log_binomial_coef(k, x)
+            + log_binomial_coef(big_n - k, n - x)
+            - log_binomial_coef(big_n, n)
+        )
+
+    def _table(self, what):
+        """Log mass at ``0, ..., max(n)`` on the last axis."""
+        if self.max_draws is None:
+            raise ValueError(f"HyperGeometric: {what} needs n known when the distribution is built")
+        values = jnp.arange(self.max_draws + 1, dtype=self.N.dtype)
+        grid = values.reshape((-1,) + (1,) * len(self.batch_shape))
+        return jnp.moveaxis(self.log_prob(grid), 0, -1)
+
+    def sample(self, key, sample_shape=()):
+        logits = self._table("sampling")
+        logits = jnp.broadcast_to(logits, self.shape(sample_shape) + logits.shape[-1:])
+        return jax.random.categorical(key, logits, -1).astype(int_dtype())
+
+    def _inner_cdf(self, what):
+        return jnp.cumsum(jnp.exp(self._table(what)), axis=-1)[..., :-1]
+
+    def cdf(self, value):
+        f = table_cdf(self._inner_cdf("cdf"), value)
+        # Exactly 1 from the top of the support on (the running sum may fall short).
+        f, top, k = bcast(f, self.support.upper, jnp.floor(as_float(value)))
+        return jnp.where(k >= top, 1.0, f)
+
+    def icdf(self, q):
+        k = table_icdf(self._inner_cdf("icdf"), q)
+        support = self.support
+        k, low, high = bcast(k, support.lower, support.upper)
+        return jnp.clip(k, low, high)
+
+    @property
+    def mean(self):
+        return self.n * self.K / self.N
+
+    @property
+    def variance(self):
+        big_n, k, n = self.N, self.K, self.n
+        return n * k / big_n * (big_n - k) / big_n * (big_n - n) / (big_n - 1.0)

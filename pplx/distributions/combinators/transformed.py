@@ -1,13 +1,4 @@
-"""``TransformedDistribution``: the distribution of ``bijector(X)`` for ``X ~ base``.
-
-Example:
-    >>> from pplx.distributions import Normal
-    >>> from pplx.distributions.bijectors import Exp
-    >>> from pplx.distributions.transformed import TransformedDistribution
-    >>> d = TransformedDistribution(Normal(0.0, 1.0), Exp())  # a log-normal
-    >>> round(float(d.log_prob(1.0)), 4), d.support.name
-    (-0.9189, 'positive')
-"""
+"""``TransformedDistribution``: the distribution of ``bijector(X)`` for ``X ~ base``."""
 
 from __future__ import annotations
 
@@ -23,8 +14,6 @@ from pplx.distributions.base import (
     sum_rightmost,
     support_with_event_dim,
 )
-
-__all__ = ["TransformedDistribution"]
 
 # The image of each bijector when it is applied to all of R^n.
 _IMAGES = {
@@ -101,7 +90,7 @@ class TransformedDistribution(Distribution):
         >>> import jax
         >>> from pplx.distributions import Normal
         >>> from pplx.distributions.bijectors import Affine, IntervalBijector
-        >>> from pplx.distributions.transformed import TransformedDistribution
+        >>> from pplx.distributions.combinators.transformed import TransformedDistribution
         >>> d = TransformedDistribution(Normal(0.0, 1.0), [Affine(0.0, 2.0),
         ...                             IntervalBijector(0.0, 1.0)])
         >>> d.support.name, d.sample(jax.random.key(0), (3,)).shape

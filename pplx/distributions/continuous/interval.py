@@ -1,4 +1,4 @@
-"""More continuous families: Wald, Triangular, Rice, VonMises."""
+"""Univariate continuous families on a bounded interval (lower, upper) or the circle."""
 
 from __future__ import annotations
 
@@ -17,72 +17,100 @@ from pplx.distributions.base import (
     check_positive,
     promote,
 )
-from pplx.distributions.continuous import expand_to
-from pplx.distributions.continuous_extra import _uniform
-
-__all__ = ["Wald", "Triangular", "Rice", "VonMises"]
+from pplx.distributions.families import LocScaleFamily
+from pplx.distributions.helpers import expand_to, log_diff_ndtr, open_uniform, std_normal_log_prob
 
 
-class Wald(Distribution):
-    """Wald (inverse Gaussian) distribution with ``mean`` and shape ``lam``.
+class TruncatedNormal(LocScaleFamily):
+    """Normal(loc, scale) restricted to ``[low, high]`` (either bound may be infinite).
 
     Example:
-        >>> from pplx.distributions import Wald
-        >>> round(float(Wald(1.0, 1.0).log_prob(1.0)), 4)
-        -0.9189
+        >>> from pplx.distributions import TruncatedNormal
+        >>> round(float(TruncatedNormal(0.0, 1.0, low=0.0).log_prob(0.0)), 4)
+        -0.2258
     """
 
-    mean_: jax.Array
-    lam: jax.Array
+    low: jax.Array
+    high: jax.Array
 
-    def __init__(self, mean, lam):
-        self.mean_, self.lam = promote(mean, lam)
-        check_positive("Wald", mean=self.mean_, lam=self.lam)
-
-    @property
-    def batch_shape(self):
-        return self.mean_.shape
+    def __init__(self, loc=0.0, scale=1.0, low=-jnp.inf, high=jnp.inf):
+        self.loc, self.scale, self.low, self.high = promote(loc, scale, low, high)
+        check_positive("TruncatedNormal", scale=self.scale)
+        check_param(
+            "TruncatedNormal", "high", self.high, self.high > self.low, "must be greater than low"
+        )
 
     @property
     def support(self):
-        return constraints.positive
+        return constraints.interval(self.low, self.high)
+
+    def _std_bounds(self):
+        # Infinite bounds stay infinite without a (NaN) gradient path to loc and scale.
+        def std(bound):
+            inf = jnp.isinf(bound)
+            finite = (jnp.where(inf, 0.0, bound) - self.loc) / self.scale
+            return jnp.where(inf, bound, finite)
+
+        return std(self.low), std(self.high)
 
     def _log_prob(self, value):
-        x, mu, lam = bcast(value, self.mean_, self.lam)
-        return 0.5 * (jnp.log(lam) - math.log(2 * math.pi) - 3.0 * jnp.log(x)) - lam * (
-            x - mu
-        ) ** 2 / (2.0 * mu**2 * x)
+        a, b = self._std_bounds()
+        value, loc, scale, a, b = bcast(value, self.loc, self.scale, a, b)
+        z = (value - loc) / scale
+        return std_normal_log_prob(z) - jnp.log(scale) - log_diff_ndtr(a, b)
 
     def sample(self, key, sample_shape=()):
-        # Michael, Schucany and Haas (1976): one normal and one uniform per draw.
         shape = self.shape(sample_shape)
-        mu, lam = expand_to(shape, self.mean_, self.lam)
-        k1, k2 = jax.random.split(key)
-        y = jax.random.normal(k1, shape, mu.dtype) ** 2
-        my = mu * y
-        x = mu + mu * my / (2.0 * lam) - mu / (2.0 * lam) * jnp.sqrt(4.0 * lam * my + my**2)
-        u = jax.random.uniform(k2, shape, mu.dtype)
-        return jnp.where(u <= mu / (mu + x), x, mu**2 / x)
+        a, b = self._std_bounds()
+        a, b, loc, scale = expand_to(shape, a, b, self.loc, self.scale)
+        # Sample the side of the bulk nearer to zero, so ndtr keeps its precision.
+        flip = a > 0
+        lo, hi = jnp.where(flip, -b, a), jnp.where(flip, -a, b)
+        p_lo, p_hi = jss.ndtr(lo), jss.ndtr(hi)
+        u = open_uniform(key, shape, loc.dtype)
+        z = jss.ndtri(p_lo + u * (p_hi - p_lo))
+        z = jnp.clip(jnp.where(flip, -z, z), a, b)
+        return loc + scale * z
+
+    def _moments(self):
+        a, b = self._std_bounds()
+        log_z = log_diff_ndtr(a, b)
+        pdf_a = jnp.exp(std_normal_log_prob(a) - log_z)
+        pdf_b = jnp.exp(std_normal_log_prob(b) - log_z)
+        a_pdf = jnp.where(jnp.isinf(a), 0.0, a * pdf_a)
+        b_pdf = jnp.where(jnp.isinf(b), 0.0, b * pdf_b)
+        return pdf_a - pdf_b, a_pdf - b_pdf
 
     @property
     def mean(self):
-        return self.mean_
+        d, _ = self._moments()
+        return self.loc + self.scale * d
 
     @property
     def variance(self):
-        return self.mean_**3 / self.lam
+        d, e = self._moments()
+        return self.scale**2 * (1.0 + e - d**2)
 
     def cdf(self, value):
-        """``Phi(r (x/mu - 1)) + exp(2 lam/mu) Phi(-r (x/mu + 1))`` with ``r = sqrt(lam/x)``;
-        the second term is formed in log space, as ``exp(2 lam/mu)`` alone overflows."""
-        value, mu, lam = bcast(value, self.mean_, self.lam)
+        a, b = self._std_bounds()
+        value, loc, scale, a, b, low, high = bcast(
+            value, self.loc, self.scale, a, b, self.low, self.high
+        )
+        log_mass = log_diff_ndtr(a, b)
+        return cdf_between(
+            value, low, high, lambda x: jnp.exp(log_diff_ndtr(a, (x - loc) / scale) - log_mass)
+        )
 
-        def fn(x):
-            r = jnp.sqrt(lam / x)
-            tail = jnp.exp(2.0 * lam / mu + jss.log_ndtr(-r * (x / mu + 1.0)))
-            return jss.ndtr(r * (x / mu - 1.0)) + tail
-
-        return cdf_between(value, 0.0, jnp.inf, fn)
+    def icdf(self, q):
+        a, b = self._std_bounds()
+        q, loc, scale, a, b = bcast(q, self.loc, self.scale, a, b)
+        # As in ``sample``: invert on the side of the bulk nearer to zero (q -> 1 - q).
+        flip = a > 0
+        lo, hi = jnp.where(flip, -b, a), jnp.where(flip, -a, b)
+        p_lo, p_hi = jss.ndtr(lo), jss.ndtr(hi)
+        z = jss.ndtri(p_lo + jnp.where(flip, 1.0 - q, q) * (p_hi - p_lo))
+        z = jnp.clip(jnp.where(flip, -z, z), a, b)
+        return loc + scale * z
 
 
 class Triangular(Distribution):
@@ -126,7 +154,7 @@ class Triangular(Distribution):
     def sample(self, key, sample_shape=()):
         shape = self.shape(sample_shape)
         lo, c, hi = expand_to(shape, self.low, self.mode, self.high)
-        u = _uniform(key, shape, lo.dtype)
+        u = open_uniform(key, shape, lo.dtype)
         return self._icdf(u, lo, c, hi)
 
     @staticmethod
@@ -162,55 +190,6 @@ class Triangular(Distribution):
         return (a**2 + b**2 + c**2 - a * b - a * c - b * c) / 18.0
 
 
-class Rice(Distribution):
-    """Rice distribution: the norm of a 2-d normal with mean at distance ``nu``.
-
-    Example:
-        >>> from pplx.distributions import Rice
-        >>> round(float(Rice(0.0, 1.0).log_prob(1.0)), 4)
-        -0.5
-    """
-
-    nu: jax.Array
-    sigma: jax.Array
-
-    def __init__(self, nu, sigma=1.0):
-        self.nu, self.sigma = promote(nu, sigma)
-        check_param("Rice", "nu", self.nu, lambda v: v >= 0, "must be nonnegative")
-        check_positive("Rice", sigma=self.sigma)
-
-    @property
-    def batch_shape(self):
-        return self.nu.shape
-
-    @property
-    def support(self):
-        return constraints.nonnegative
-
-    def _log_prob(self, value):
-        x, nu, sigma = bcast(value, self.nu, self.sigma)
-        s2 = sigma**2
-        arg = x * nu / s2
-        # log I0(arg) = log(i0e(arg)) + arg, stable for large arguments.
-        return jnp.log(x) - jnp.log(s2) - (x**2 + nu**2) / (2.0 * s2) + jnp.log(jss.i0e(arg)) + arg
-
-    def sample(self, key, sample_shape=()):
-        shape = self.shape(sample_shape)
-        nu, sigma = expand_to(shape, self.nu, self.sigma)
-        z1, z2 = jax.random.normal(key, (2,) + shape, nu.dtype)
-        return jnp.hypot(nu + sigma * z1, sigma * z2)
-
-    @property
-    def mean(self):
-        x = -(self.nu**2) / (2.0 * self.sigma**2)
-        laguerre = (1.0 - x) * jss.i0e(-0.5 * x) - x * jss.i1e(-0.5 * x)
-        return self.sigma * math.sqrt(math.pi / 2.0) * laguerre
-
-    @property
-    def variance(self):
-        return 2.0 * self.sigma**2 + self.nu**2 - self.mean**2
-
-
 def _von_mises_standard(key, kappa):
     """Best and Fisher (1979) rejection sampler for VonMises(0, kappa), all at once."""
     tau = 1.0 + jnp.sqrt(1.0 + 4.0 * kappa**2)
@@ -224,7 +203,7 @@ def _von_mises_standard(key, kappa):
         key, done, f = state
         key, k1, k2 = jax.random.split(key, 3)
         u1 = jax.random.uniform(k1, kappa.shape, kappa.dtype)
-        u2 = _uniform(k2, kappa.shape, kappa.dtype)
+        u2 = open_uniform(k2, kappa.shape, kappa.dtype)
         z = jnp.cos(math.pi * u1)
         f_new = (1.0 + r * z) / (r + z)
         c = kappa * (r - f_new)
@@ -284,3 +263,53 @@ class VonMises(Distribution):
         """The circular variance ``1 - I1(kappa) / I0(kappa)``."""
         kappa = self.concentration
         return 1.0 - jss.i1e(kappa) / jss.i0e(kappa)
+
+
+class Uniform(Distribution):
+    """Uniform distribution on ``[low, high]``.
+
+    Example:
+        >>> from pplx.distributions import Uniform
+        >>> round(float(Uniform(0.0, 4.0).log_prob(1.0)), 4)
+        -1.3863
+    """
+
+    low: jax.Array
+    high: jax.Array
+
+    def __init__(self, low=0.0, high=1.0):
+        self.low, self.high = promote(low, high)
+        check_param("Uniform", "high", self.high, self.high > self.low, "must be greater than low")
+
+    @property
+    def batch_shape(self):
+        return self.low.shape
+
+    @property
+    def support(self):
+        return constraints.interval(self.low, self.high)
+
+    def _log_prob(self, value):
+        value, low, high = bcast(value, self.low, self.high)
+        return -jnp.log(high - low)
+
+    def sample(self, key, sample_shape=()):
+        shape = self.shape(sample_shape)
+        low, high = expand_to(shape, self.low, self.high)
+        return low + (high - low) * jax.random.uniform(key, shape, low.dtype)
+
+    @property
+    def mean(self):
+        return 0.5 * (self.low + self.high)
+
+    @property
+    def variance(self):
+        return (self.high - self.low) ** 2 / 12.0
+
+    def cdf(self, value):
+        value, low, high = bcast(value, self.low, self.high)
+        return jnp.clip((value - low) / (high - low), 0.0, 1.0)
+
+    def icdf(self, q):
+        q, low, high = bcast(q, self.low, self.high)
+        return low + q * (high - low)

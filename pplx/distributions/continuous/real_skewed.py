@@ -1,4 +1,6 @@
-"""Skewed continuous families on the real line: SkewNormal, AsymmetricLaplace, ExGaussian."""
+"""Univariate continuous families on the real line with skew: SkewNormal, AsymmetricLaplace,
+ExGaussian.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +12,8 @@ from jax.scipy import special as jss
 
 from pplx.distributions import constraints
 from pplx.distributions.base import bcast, check_positive, promote
-from pplx.distributions.continuous import _std_normal_lp, expand_to
 from pplx.distributions.families import LocScaleFamily
-
-__all__ = ["SkewNormal", "AsymmetricLaplace", "ExGaussian"]
+from pplx.distributions.helpers import expand_to, std_normal_log_prob
 
 
 class SkewNormal(LocScaleFamily):
@@ -38,7 +38,7 @@ class SkewNormal(LocScaleFamily):
     def _log_prob(self, value):
         value, loc, scale, alpha = bcast(value, self.loc, self.scale, self.alpha)
         z = (value - loc) / scale
-        return math.log(2.0) + _std_normal_lp(z) - jnp.log(scale) + jss.log_ndtr(alpha * z)
+        return math.log(2.0) + std_normal_log_prob(z) - jnp.log(scale) + jss.log_ndtr(alpha * z)
 
     def sample(self, key, sample_shape=()):
         shape = self.shape(sample_shape)

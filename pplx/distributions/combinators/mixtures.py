@@ -1,4 +1,4 @@
-"""Distributions built from others: finite mixtures, truncation and censoring."""
+"""Finite mixtures: ``Mixture`` of any components and the named ``NormalMixture``."""
 
 from __future__ import annotations
 
@@ -6,10 +6,16 @@ import jax
 import jax.numpy as jnp
 
 from pplx.distributions import constraints
-from pplx.distributions.base import Distribution, as_float, bcast
-from pplx.distributions.discrete import Categorical
-
-__all__ = ["Mixture", "Truncated", "Censored"]
+from pplx.distributions.base import (
+    Distribution,
+    as_float,
+    bcast,
+    check_param,
+    check_positive,
+    log_normalizer_gaussian,
+    promote,
+)
+from pplx.distributions.discrete.finite import Categorical
 
 
 class Mixture(Distribution):
@@ -137,116 +143,80 @@ class Mixture(Distribution):
         return jnp.sum(w * (var + (means - mean) ** 2), axis=axis)
 
 
-def _bounds(base, low, high):
-    dtype = jnp.result_type(float)
-    low = jnp.asarray(-jnp.inf if low is None else low, dtype)
-    high = jnp.asarray(jnp.inf if high is None else high, dtype)
-    shape = jnp.broadcast_shapes(low.shape, high.shape, tuple(base.batch_shape))
-    return jnp.broadcast_to(low, shape), jnp.broadcast_to(high, shape)
+class NormalMixture(Distribution):
+    """Mixture of normals ``sum_k w_k Normal(x | mu_k, sigma_k)``, components last.
 
+    ``w``, ``mu`` and ``sigma`` broadcast to a common ``(..., K)`` shape; the batch
+    shape is its ``...`` part. The weights are normalised along the last axis.
 
-def _cdf_below(base, x):
-    """``P(X < x)`` for discrete bases and ``P(X <= x)`` for continuous ones, with
-    ``0`` at ``-inf`` (cdfs are not asked to handle infinities)."""
-    finite = jnp.isfinite(x)
-    safe = jnp.where(finite, x, 0.0)
-    point = safe - 1.0 if base.is_discrete else safe
-    cdf = base.cdf(point)
-    cdf, x = bcast(cdf, x)
-    return jnp.where(finite, cdf, jnp.where(x > 0, 1.0, 0.0))
+    Args:
+        w: nonnegative mixture weights, ``(..., K)``.
+        mu: component means, ``(..., K)``.
+        sigma: component standard deviations, ``(..., K)`` (or give ``tau``).
+        tau: component precisions, ``1 / sigma**2``, instead of ``sigma``.
 
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> from pplx.distributions.combinators.mixtures import NormalMixture
+        >>> d = NormalMixture(jnp.array([0.3, 0.7]), jnp.array([[0.0, 5.0]]), 1.0)
+        >>> d.batch_shape, d.sample(jax.random.key(0), (4,)).shape
+        ((1,), (4, 1))
+    """
 
-class _Bounded(Distribution):
-    """Shared scaffolding of ``Truncated`` and ``Censored``: a univariate ``base`` and
-    bounds ``[low, high]`` that set the batch shape and the support."""
+    logits: jax.Array
+    mu: jax.Array
+    sigma: jax.Array
 
-    base: Distribution
-    low: jax.Array
-    high: jax.Array
-
-    def __init__(self, base, low=None, high=None):
-        if base.event_shape:
-            raise ValueError(
-                f"{type(self).__name__}: only univariate base distributions are supported"
-            )
-        self.base = base
-        self.low, self.high = _bounds(base, low, high)
+    def __init__(self, w, mu, sigma=None, *, tau=None):
+        if (sigma is None) == (tau is None):
+            raise ValueError("NormalMixture: give exactly one of sigma or tau")
+        w, mu, spread = promote(w, mu, sigma if tau is None else tau)
+        if w.ndim == 0:
+            raise ValueError("NormalMixture: w, mu and sigma need a component (last) axis")
+        check_param("NormalMixture", "w", w, lambda v: v >= 0, "must be nonnegative")
+        check_positive("NormalMixture", **{"sigma" if tau is None else "tau": spread})
+        self.logits = jax.nn.log_softmax(jnp.log(w), axis=-1)
+        self.mu = mu
+        self.sigma = spread if tau is None else jax.lax.rsqrt(spread)
 
     @property
-    def is_discrete(self):
-        return self.base.is_discrete
+    def w(self):
+        """The normalised weights."""
+        return jnp.exp(self.logits)
+
+    @property
+    def num_components(self):
+        return self.mu.shape[-1]
 
     @property
     def batch_shape(self):
-        return self.low.shape
+        return self.mu.shape[:-1]
 
     @property
     def support(self):
-        if self.base.is_discrete:  # truncating or censoring counts keeps them integers
-            return constraints.integer_interval(self.low, self.high)
-        return constraints.interval(self.low, self.high)
+        return constraints.real
 
-
-class Truncated(_Bounded):
-    """``base`` restricted to ``[low, high]`` and renormalised (needs ``base.cdf``;
-    sampling needs ``base.icdf``).
-
-    Example:
-        >>> from pplx.distributions import Normal, Truncated
-        >>> round(float(Truncated(Normal(0.0, 1.0), low=0.0).log_prob(0.0)), 4)
-        -0.2258
-    """
-
-    def _log_mass(self):
-        upper = self.base.cdf(jnp.where(jnp.isfinite(self.high), self.high, 0.0))
-        upper = jnp.where(jnp.isfinite(self.high), upper, 1.0)
-        return jnp.log(upper - _cdf_below(self.base, self.low))
-
-    def log_prob(self, value):
-        value = jnp.asarray(value)
-        lp = self.base.log_prob(value)
-        lp, low, high, log_mass = bcast(lp, self.low, self.high, self._log_mass())
-        inside = (value >= low) & (value <= high)
-        return jnp.where(inside, lp - log_mass, -jnp.inf)
+    def _log_prob(self, value):
+        x, mu, sigma, logits = bcast(jnp.expand_dims(value, -1), self.mu, self.sigma, self.logits)
+        z = (x - mu) / sigma
+        comps = -0.5 * z**2 - jnp.log(sigma) - log_normalizer_gaussian(z.dtype)
+        return jax.nn.logsumexp(logits + comps, axis=-1)
 
     def sample(self, key, sample_shape=()):
         shape = self.shape(sample_shape)
-        lo = jnp.broadcast_to(_cdf_below(self.base, self.low), shape)
-        hi = jnp.broadcast_to(jnp.exp(self._log_mass()), shape) + lo
-        u = jax.random.uniform(key, shape, lo.dtype)
-        x = self.base.icdf(lo + u * (hi - lo))
-        x, low, high = bcast(x, self.low, self.high)
-        return jnp.clip(x, low, high)
+        k1, k2 = jax.random.split(key)
+        index = jax.random.categorical(k1, self.logits, -1, shape)[..., None]
+        full = shape + (self.num_components,)
+        mu = jnp.take_along_axis(jnp.broadcast_to(self.mu, full), index, -1)[..., 0]
+        sigma = jnp.take_along_axis(jnp.broadcast_to(self.sigma, full), index, -1)[..., 0]
+        return mu + sigma * jax.random.normal(k2, shape, mu.dtype)
 
+    @property
+    def mean(self):
+        return jnp.sum(self.w * self.mu, axis=-1)
 
-class Censored(_Bounded):
-    """``base`` clipped to ``[low, high]``: values at a bound carry the tail mass.
-
-    Example:
-        >>> from pplx.distributions import Censored, Normal
-        >>> round(float(Censored(Normal(0.0, 1.0), low=0.0).log_prob(0.0)), 4)
-        -0.6931
-    """
-
-    def log_prob(self, value):
-        value = jnp.asarray(value)
-        lp = self.base.log_prob(value)
-        lp, value, low, high = bcast(lp, value, self.low, self.high)
-        log_below = jnp.log(_cdf_below_inclusive(self.base, low))
-        log_above = jnp.log1p(-_cdf_below(self.base, high))
-        out = jnp.where(value <= low, log_below, lp)
-        out = jnp.where(value >= high, log_above, out)
-        return jnp.where((value < low) | (value > high), -jnp.inf, out)
-
-    def sample(self, key, sample_shape=()):
-        x = self.base.expand(self.batch_shape).sample(key, sample_shape)
-        x, low, high = bcast(x, self.low, self.high)
-        return jnp.clip(x, low, high)
-
-
-def _cdf_below_inclusive(base, x):
-    """``P(X <= x)`` with ``0`` at ``-inf``."""
-    finite = jnp.isfinite(x)
-    cdf = base.cdf(jnp.where(finite, x, 0.0))
-    cdf, x = bcast(cdf, x)
-    return jnp.where(finite, cdf, 0.0)
+    @property
+    def variance(self):
+        second = jnp.sum(self.w * (self.sigma**2 + self.mu**2), axis=-1)
+        return second - self.mean**2

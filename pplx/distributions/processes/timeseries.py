@@ -1,25 +1,6 @@
-"""Time-series distributions: Gaussian random walk, autoregressive AR(p) and GARCH(1,1).
-
-Each is a distribution over a whole path. The event shape is ``(T,)``, time on the
-last axis; the batch shape is the broadcast of the parameters' batch dims (and of the
-initial distribution's). Conventions follow PyMC: ``steps`` counts the transitions
-after the initial value(s), so a path has ``T = steps + 1`` points (``steps + p`` for
-AR(p), whose first ``p`` values come from ``init_dist``).
-
-When ``init_dist`` is not given, the initial values are ``Normal(0, 100)``, PyMC's
-default: a weak prior that lets the data place the start of the path.
-
-Example:
-    >>> import jax
-    >>> from pplx.distributions.timeseries import GaussianRandomWalk
-    >>> d = GaussianRandomWalk(0.0, 1.0, steps=9)
-    >>> d.event_shape, d.sample(jax.random.key(0), (2,)).shape
-    ((10,), (2, 10))
-"""
+"""Time series: Gaussian random walk, autoregressive AR(p), GARCH(1,1)."""
 
 from __future__ import annotations
-
-import math
 
 import equinox as eqx
 import jax
@@ -35,11 +16,9 @@ from pplx.distributions.base import (
     check_positive,
     promote,
 )
-from pplx.distributions.continuous import Normal
+from pplx.distributions.continuous.real import Normal
+from pplx.distributions.helpers import HALF_LOG_2PI
 
-__all__ = ["GaussianRandomWalk", "AR", "GARCH11"]
-
-_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 DEFAULT_INIT_SCALE = 100.0
 
 
@@ -52,7 +31,7 @@ def _check_steps(name, steps, what="steps"):
 def _normal_lp(x, loc, scale):
     x, loc, scale = bcast(x, loc, scale)
     z = (x - loc) / scale
-    return -0.5 * z**2 - jnp.log(scale) - _HALF_LOG_2PI
+    return -0.5 * z**2 - jnp.log(scale) - HALF_LOG_2PI
 
 
 def _init_or_default(name, init_dist):
@@ -82,7 +61,7 @@ class GaussianRandomWalk(Distribution):
     Example:
         >>> import jax.numpy as jnp
         >>> from pplx.distributions import Normal
-        >>> from pplx.distributions.timeseries import GaussianRandomWalk
+        >>> from pplx.distributions.processes.timeseries import GaussianRandomWalk
         >>> d = GaussianRandomWalk(0.5, 1.0, Normal(0.0, 1.0), steps=3)
         >>> d.mean.tolist()
         [0.0, 0.5, 1.0, 1.5]
@@ -230,7 +209,7 @@ class AR(Distribution):
     Example:
         >>> import jax.numpy as jnp
         >>> from pplx.distributions import Normal
-        >>> from pplx.distributions.timeseries import AR
+        >>> from pplx.distributions.processes.timeseries import AR
         >>> d = AR(jnp.array([0.5]), 1.0, init_dist=Normal(0.0, 1.0), steps=3)
         >>> d.event_shape
         (4,)
@@ -362,7 +341,7 @@ class GARCH11(Distribution):
 
     Example:
         >>> import jax.numpy as jnp
-        >>> from pplx.distributions.timeseries import GARCH11
+        >>> from pplx.distributions.processes.timeseries import GARCH11
         >>> d = GARCH11(0.1, 0.2, 0.5, 1.0, steps=2)
         >>> [round(v, 4) for v in d.variance.tolist()]
         [1.0, 0.8, 0.66]
@@ -414,7 +393,7 @@ class GARCH11(Distribution):
         var0 = (vol0**2).astype(dtype)
         _, var = jax.lax.scan(step, var0, y[:-1])
         var = jnp.concatenate([var0[None], var], axis=0)
-        lp = -0.5 * y**2 / var - 0.5 * jnp.log(var) - _HALF_LOG_2PI
+        lp = -0.5 * y**2 / var - 0.5 * jnp.log(var) - HALF_LOG_2PI
         return jnp.sum(lp, axis=0)
 
     def sample(self, key, sample_shape=()):

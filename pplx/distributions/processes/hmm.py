@@ -1,32 +1,8 @@
-"""Hidden Markov model with Normal emissions, marginalised over its hidden states.
-
-The hidden chain ``z_0, ..., z_{T-1}`` takes ``K`` discrete states: ``z_0 ~
-Categorical(initial_probs)``, ``z_t | z_{t-1} ~ Categorical(transition_matrix[z_{t-1}])``;
-each observation is ``y_t | z_t ~ Normal(locs[z_t], scales[z_t])``. The density of a
-sequence ``y`` sums over all ``K^T`` hidden paths with the forward algorithm in log
-space (``T`` steps of ``logsumexp``, one ``lax.scan``), so it is differentiable and
-runs inside ``jit``; ``filter`` and ``posterior_marginals`` recover the hidden states.
-
-Example:
-    >>> import jax
-    >>> import jax.numpy as jnp
-    >>> from pplx.distributions.hmm import GaussianHMM
-    >>> d = GaussianHMM(
-    ...     jnp.array([0.5, 0.5]),
-    ...     jnp.array([[0.9, 0.1], [0.2, 0.8]]),
-    ...     jnp.array([-1.0, 1.0]),
-    ...     jnp.array([0.5, 0.5]),
-    ...     num_steps=6,
-    ... )
-    >>> y = d.sample(jax.random.key(0))
-    >>> y.shape, d.log_prob(y).shape, d.posterior_marginals(y).shape
-    ((6,), (), (6, 2))
-"""
+"""Hidden Markov model with Normal emissions, marginalised over its hidden states."""
 
 from __future__ import annotations
 
 import functools
-import math
 
 import equinox as eqx
 import jax
@@ -42,11 +18,8 @@ from pplx.distributions.base import (
     check_positive,
     check_when_concrete,
 )
-from pplx.distributions.timeseries import _check_steps
-
-__all__ = ["GaussianHMM"]
-
-_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+from pplx.distributions.helpers import HALF_LOG_2PI
+from pplx.distributions.processes.timeseries import _check_steps
 
 
 def _check_stochastic(name, param, probs):
@@ -87,7 +60,7 @@ class GaussianHMM(Distribution):
 
     Example:
         >>> import jax.numpy as jnp
-        >>> from pplx.distributions.hmm import GaussianHMM
+        >>> from pplx.distributions.processes.hmm import GaussianHMM
         >>> d = GaussianHMM(
         ...     jnp.array([1.0, 0.0]),
         ...     jnp.array([[0.0, 1.0], [1.0, 0.0]]),
@@ -165,7 +138,7 @@ class GaussianHMM(Distribution):
             value[..., None], self.locs[..., None, :], self.scales[..., None, :]
         )
         z = (y - locs) / scales
-        emission = -0.5 * z**2 - jnp.log(scales) - _HALF_LOG_2PI
+        emission = -0.5 * z**2 - jnp.log(scales) - HALF_LOG_2PI
         emission = jnp.moveaxis(jnp.broadcast_to(emission, shape + emission.shape[-2:]), -2, 0)
         num_states = self.num_states
         log_init = jnp.broadcast_to(jnp.log(self.initial_probs), shape + (num_states,))

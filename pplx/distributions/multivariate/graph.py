@@ -1,13 +1,4 @@
-"""The conditional autoregressive (CAR) distribution on a graph, with a sparse density.
-
-The precision is ``Q = tau (D - alpha W)`` for a symmetric adjacency ``W`` and
-``D = diag(row sums of W)``. The adjacency is fixed when the distribution is built, so
-everything about the graph is worked out once on the host: the edge list (the
-quadratic form then costs O(edges)) and the eigenvalues ``lambda`` of
-``D^{-1/2} W D^{-1/2}``, which give
-``log|Q| = n log tau + sum log D_ii + sum log(1 - alpha lambda_i)`` in O(n)
-(Jin, Carlin and Banerjee 2005; Stan's sparse CAR case study).
-"""
+"""Vectors indexed by the nodes of a graph: the conditional autoregressive (CAR) distribution."""
 
 from __future__ import annotations
 
@@ -28,8 +19,6 @@ from pplx.distributions.base import (
     check_positive,
     is_concrete,
 )
-
-__all__ = ["CAR"]
 
 
 class HostArray:
@@ -117,7 +106,7 @@ class CAR(Distribution):
 
     Example:
         >>> import jax, numpy as np
-        >>> from pplx.distributions.car import CAR
+        >>> from pplx.distributions.multivariate.graph import CAR
         >>> W = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]])
         >>> d = CAR(np.zeros(3), W, 0.5, 2.0)
         >>> round(float(d.log_prob(np.zeros(3))), 4)

@@ -1,8 +1,4 @@
-"""Improper flat priors: log density 0 on a support, ``-inf`` outside.
-
-These give latent parameters Stan's implicit flat prior. They cannot be sampled;
-an inference layer initialises them through ``biject_to(support)`` instead.
-"""
+"""Improper flat priors: log density 0 on a support, ``-inf`` outside."""
 
 from __future__ import annotations
 
@@ -12,8 +8,6 @@ import jax.numpy as jnp
 
 from pplx.distributions import constraints
 from pplx.distributions.base import Distribution, _broadcast_batch
-
-__all__ = ["ImproperUniform", "Flat", "HalfFlat"]
 
 
 def _support_batch_shape(support):

@@ -1,8 +1,4 @@
-"""Matrix-variate distributions: Wishart and the matrix normal.
-
-Both keep their matrix parameters as lower Cholesky factors, so densities need only
-triangular solves and log-determinants read off a diagonal (no explicit inverse).
-"""
+"""Matrix-variate distributions: Wishart and the matrix normal."""
 
 from __future__ import annotations
 
@@ -24,8 +20,6 @@ from pplx.distributions.base import (
     check_when_concrete,
 )
 from pplx.distributions.param_checks import require_cholesky_factor
-
-__all__ = ["Wishart", "MatrixNormal"]
 
 real_matrix = constraints.independent(constraints.real, 2, name="real_matrix")
 
@@ -104,7 +98,7 @@ class Wishart(Distribution):
 
     Example:
         >>> import jax, jax.numpy as jnp
-        >>> from pplx.distributions.matrix import Wishart
+        >>> from pplx.distributions.multivariate.matrix import Wishart
         >>> d = Wishart(4.0, jnp.eye(2))
         >>> round(float(d.log_prob(jnp.eye(2))), 4)
         -4.2242
@@ -206,7 +200,7 @@ class MatrixNormal(Distribution):
 
     Example:
         >>> import jax, jax.numpy as jnp
-        >>> from pplx.distributions.matrix import MatrixNormal
+        >>> from pplx.distributions.multivariate.matrix import MatrixNormal
         >>> d = MatrixNormal(jnp.zeros((2, 3)), jnp.eye(2), jnp.eye(3))
         >>> round(float(d.log_prob(jnp.zeros((2, 3)))), 4)
         -5.5136

@@ -1,34 +1,4 @@
-"""Hurdle models: zero with probability ``1 - psi``, otherwise a strictly positive draw.
-
-``psi`` is the probability of a non-zero value (PyMC's convention). For a discrete base
-the non-zero part is the base truncated to ``x >= 1``, ``p(x) / (1 - p(0))``; for a
-continuous base on the positive reals it is the base itself, and zero is a point mass.
-
-Sampling the zero-truncated discrete part is exact and jit/vmap safe:
-
-- Poisson: the first arrival ``T`` of a unit-time Poisson process, given that there is
-  one, is a truncated exponential; the arrivals after it are ``Poisson(rate (1 - T))``,
-  so a draw is ``1 + Poisson(rate (1 - T))``.
-- NegativeBinomial2: a negative binomial is a Poisson number of logarithmic summands, so
-  the same construction gives ``Logarithmic + NegativeBinomial(conc (1 - T))``.
-- Binomial: the first success ``J`` among the ``n`` trials, given one, is a truncated
-  geometric; a draw is ``1 + Binomial(n - J, p)``.
-- Geometric: memoryless, a draw is ``1 + Geometric``.
-- other bases with a ``cdf``: the inverse cdf on ``[p(0), 1]``, by doubling then
-  bisection over the integers (a fixed number of steps);
-- any other base: rounds of resampling (until every element has a non-zero draw, at
-  most 64), keeping the first non-zero draw, with ``1`` as the fallback when every
-  round is zero (exact unless ``p(0)**64`` matters).
-
-Example:
-    >>> import jax
-    >>> from pplx.distributions.hurdle import HurdlePoisson
-    >>> d = HurdlePoisson(0.7, 2.0)
-    >>> round(float(d.log_prob(0)), 4), round(float(d.log_prob(1)), 4)
-    (-1.204, -1.5181)
-    >>> d.sample(jax.random.key(0), (3,)).shape
-    (3,)
-"""
+"""Hurdle models: zero with probability ``1 - psi``, otherwise a strictly positive draw."""
 
 from __future__ import annotations
 
@@ -47,12 +17,10 @@ from pplx.distributions.base import (
     check_when_concrete,
     promote,
 )
-from pplx.distributions.continuous import Gamma
-from pplx.distributions.continuous_more import LogNormal
-from pplx.distributions.discrete import Binomial, Poisson, int_dtype
-from pplx.distributions.discrete_extra import Geometric, NegativeBinomial2
-
-__all__ = ["Hurdle", "HurdlePoisson", "HurdleNegativeBinomial", "HurdleGamma", "HurdleLogNormal"]
+from pplx.distributions.continuous.positive import Gamma
+from pplx.distributions.continuous.positive_skewed import LogNormal
+from pplx.distributions.discrete.counts import Geometric, NegativeBinomial2, Poisson
+from pplx.distributions.discrete.finite import Binomial, int_dtype
 
 NUM_ROUNDS = 64  # resampling rounds for discrete bases without a dedicated sampler
 
@@ -294,7 +262,7 @@ class Hurdle(_Hurdle):
 
     Example:
         >>> from pplx.distributions import Gamma
-        >>> from pplx.distributions.hurdle import Hurdle
+        >>> from pplx.distributions.combinators.hurdle import Hurdle
         >>> d = Hurdle(0.25, Gamma(2.0, 1.0))
         >>> round(float(d.log_prob(0.0)), 4), round(float(d.log_prob(1.0)), 4)
         (-0.2877, -2.3863)
@@ -310,7 +278,7 @@ class HurdlePoisson(_Hurdle):
     """Hurdle model with a zero-truncated ``Poisson(mu)`` for the non-zero counts.
 
     Example:
-        >>> from pplx.distributions.hurdle import HurdlePoisson
+        >>> from pplx.distributions.combinators.hurdle import HurdlePoisson
         >>> round(float(HurdlePoisson(0.7, 2.0).mean), 4)
         1.6191
     """
@@ -328,7 +296,7 @@ class HurdleNegativeBinomial(_Hurdle):
     dispersion ``alpha`` (variance ``mu + mu**2 / alpha``) for the non-zero counts.
 
     Example:
-        >>> from pplx.distributions.hurdle import HurdleNegativeBinomial
+        >>> from pplx.distributions.combinators.hurdle import HurdleNegativeBinomial
         >>> round(float(HurdleNegativeBinomial(0.5, 1.0, 1.0).log_prob(1)), 4)
         -1.3863
     """
@@ -345,7 +313,7 @@ class HurdleGamma(_Hurdle):
     """Hurdle model with ``Gamma(alpha, beta)`` (shape, rate) for the non-zero values.
 
     Example:
-        >>> from pplx.distributions.hurdle import HurdleGamma
+        >>> from pplx.distributions.combinators.hurdle import HurdleGamma
         >>> round(float(HurdleGamma(0.5, 2.0, 1.0).log_prob(1.0)), 4)
         -1.6931
     """
@@ -362,7 +330,7 @@ class HurdleLogNormal(_Hurdle):
     """Hurdle model with ``LogNormal(mu, sigma)`` for the non-zero values.
 
     Example:
-        >>> from pplx.distributions.hurdle import HurdleLogNormal
+        >>> from pplx.distributions.combinators.hurdle import HurdleLogNormal
         >>> round(float(HurdleLogNormal(0.5, 0.0, 1.0).log_prob(1.0)), 4)
         -1.6121
     """

@@ -1,12 +1,4 @@
-"""``CustomDist``: a distribution from a user-written log density (and sampler).
-
-Example:
-    >>> import jax.numpy as jnp
-    >>> from pplx.distributions.custom import CustomDist
-    >>> d = CustomDist(lambda x, loc: -0.5 * (x - loc) ** 2, params=(jnp.array(1.0),))
-    >>> float(d.log_prob(3.0))
-    -2.0
-"""
+"""``CustomDist``: a distribution from a user-written log density (and sampler)."""
 
 from __future__ import annotations
 
@@ -19,8 +11,6 @@ import numpy as np
 
 from pplx.distributions import constraints
 from pplx.distributions.base import Distribution, _broadcast_batch, support_with_event_dim
-
-__all__ = ["CustomDist"]
 
 
 def _as_leaf(x):
@@ -81,7 +71,7 @@ class CustomDist(Distribution):
         >>> import jax
         >>> import jax.numpy as jnp
         >>> from pplx.distributions import constraints
-        >>> from pplx.distributions.custom import CustomDist
+        >>> from pplx.distributions.combinators.custom import CustomDist
         >>> def logp(x, rate):
         ...     return jnp.log(rate) - rate * x
         >>> def draw(key, shape, rate):

@@ -1,0 +1,3 @@
+"""Univariate discrete families, one file per support.
+
+The families are exported by :mod:`pplx.distributions`; import them from there."""
