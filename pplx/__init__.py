@@ -19,10 +19,13 @@ from pplx.diagnostics.warning import ConvergenceWarning
 from pplx.distributions.density import logcdf, logp
 from pplx.infer import compound, vi
 from pplx.infer.checkpoint import load_state, save_state
+from pplx.infer.discrete import infer_discrete
 from pplx.infer.drivers import hmc, mcmc, nuts, sample
 from pplx.infer.entry import nuts_run, to_posterior
 from pplx.infer.predictive import posterior_predictive, prior_predictive
 from pplx.model import Model, model
+from pplx.model.enumerate import marginalize
+from pplx.model.markov import markov
 from pplx.model.transforms import condition, do
 from pplx.results import Posterior
 from pplx.runtime.cache import enable_compilation_cache
@@ -49,6 +52,9 @@ __all__ = [
     "factor",
     "handlers",
     "infer",
+    "infer_discrete",
+    "marginalize",
+    "markov",
     "vi",
     "xla_loop_status",
     "logcdf",

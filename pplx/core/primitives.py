@@ -58,8 +58,8 @@ def sample(
         infer=dict(infer or {}),
     )
     apply_stack(msg)
-    if msg.is_observed:
-        _check_obs_shape(msg)
+    if msg.is_observed and not msg.infer.get("enumerated", False):
+        _check_obs_shape(msg)  # (under pplx.marginalize the batch shape grows on the left)
     return msg.value
 
 

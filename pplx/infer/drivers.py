@@ -32,7 +32,7 @@ from pplx.model.checks import require_continuous_latents
 from pplx.runtime import progress as progress_lib
 from pplx.runtime.timing import Timer
 
-KERNELS = ("nuts", "hmc", "compound")
+KERNELS = ("nuts", "hmc", "compound", "auto")
 
 
 def nuts(
@@ -54,6 +54,7 @@ def nuts(
     coords: dict | None = None,
     progress_bar: bool = True,
     return_inferencedata: bool = True,
+    marginalize: str | list | None = None,
 ):
     """Sample a model with NUTS and return ArviZ ``InferenceData``: the friendly entry.
 
@@ -72,6 +73,9 @@ def nuts(
         progress_bar: show a progress bar on stderr.
         return_inferencedata: False returns a :class:`pplx.results.Posterior` (with the
             final chain ``state``, to continue the run later).
+        marginalize: ``"auto"`` or a list of discrete latent sites with finitely many
+            values to sum out first (:func:`pplx.marginalize`); ``attrs["marginalized"]``
+            names them and :func:`pplx.infer_discrete` draws them back.
 
     Example:
         >>> import jax, jax.numpy as jnp, pplx
@@ -86,7 +90,13 @@ def nuts(
         >>> idata.posterior["mu"].shape
         (2, 200)
     """
-    options = _options(locals(), "max_tree_depth")
+    options = _options(locals(), "max_tree_depth", "marginalize")
+    if marginalize is not None:  # discrete sites summed out (pplx/infer/discrete.py)
+        from pplx.infer import discrete
+
+        model, summed = discrete.apply_marginalize(model, marginalize)
+        result = _drive(model, key, NUTSSpec(max_tree_depth), **options)
+        return discrete.note(result, {"marginalized": ",".join(summed)} if summed else {})
     return _drive(model, key, NUTSSpec(max_tree_depth), **options)
 
 
@@ -146,7 +156,10 @@ def mcmc(model: Model, key: jax.Array, *, kernel="nuts", **options):
         key: a JAX PRNG key.
         kernel: ``"nuts"`` (:func:`nuts`), ``"hmc"`` (:func:`hmc`), ``"compound"``
             (:func:`pplx.compound.sample`: NUTS, Gibbs and Metropolis blocks for models
-            with discrete latents), or a spec from :mod:`pplx.kernels.spec`.
+            with discrete latents), ``"auto"`` (what :func:`sample` does: NUTS, the
+            discrete sites summed out with ``marginalize="auto"``, or the compound step:
+            :func:`pplx.infer.discrete.auto_sample`), or a spec from
+            :mod:`pplx.kernels.spec`.
         **options: the chosen driver's keyword arguments.
 
     Example:
@@ -176,6 +189,10 @@ def mcmc(model: Model, key: jax.Array, *, kernel="nuts", **options):
         from pplx.infer import compound
 
         return compound.sample(model, key, **options)
+    if kernel == "auto":  # steps chosen per site (pplx/infer/discrete.py)
+        from pplx.infer import discrete
+
+        return discrete.auto_sample(model, key, **options)
     raise ValueError(f"kernel must be one of {KERNELS} or a kernel spec, got {kernel!r}.")
 
 
@@ -184,9 +201,12 @@ def sample(name_or_model, *args, **kwargs):
 
     ``pplx.sample("x", dist.Normal(0, 1))`` inside a model function is the model
     primitive (:func:`pplx.core.primitives.sample`: ``name, fn, obs=None, *, dims=None,
-    infer=None``). ``pplx.sample(model, key, kernel="nuts", ...)`` with a bound model first
-    runs :func:`mcmc`, as PyMC's ``pm.sample()`` does. The first argument decides: a site
-    name is a string, a bound model is a :class:`pplx.Model`.
+    infer=None``). ``pplx.sample(model, key, ...)`` with a bound model first runs
+    :func:`mcmc`, choosing the steps itself as PyMC's ``pm.sample()`` does (``kernel="auto"``:
+    NUTS when every latent is continuous; with ``marginalize="auto"`` the finite discrete
+    sites summed out; otherwise the compound step), says which (on stderr, and in
+    ``attrs["step_methods"]``) and returns InferenceData. The first argument decides: a
+    site name is a string, a bound model is a :class:`pplx.Model`.
 
     Example:
         >>> import jax, jax.numpy as jnp, pplx
@@ -201,6 +221,7 @@ def sample(name_or_model, *args, **kwargs):
         (4, 500)
     """
     if isinstance(name_or_model, Model):
+        kwargs.setdefault("kernel", "auto")  # NUTS, marginalised NUTS or compound
         return mcmc(name_or_model, *args, **kwargs)
     return primitives.sample(name_or_model, *args, **kwargs)
 
