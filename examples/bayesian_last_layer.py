@@ -85,7 +85,25 @@ def main(num_steps: int = 1500):
     mean_fit = jax.vmap(net)(x) @ draws["w"].mean(0)
     rmse = float(jnp.sqrt(jnp.mean((mean_fit - y) ** 2)))
     print(f"training RMSE of the predictive mean: {rmse:.3f}")
+    if __name__ == "__main__":
+        plot(net, draws, x, y)
     return float(sigma.mean())
+
+
+def plot(net, draws, x, y) -> None:
+    """The predictive mean and 90% band of the last layer on a grid, over the data."""
+    import matplotlib.pyplot as plt
+
+    grid = jnp.linspace(-3.5, 3.5, 200)[:, None]
+    curves = draws["w"] @ jax.vmap(net)(grid).T  # (draws, grid)
+    low, mid, high = jnp.percentile(curves, jnp.array([5.0, 50.0, 95.0]), axis=0)
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.scatter(x[:, 0], y, s=6, color="grey", label="data")
+    ax.fill_between(grid[:, 0], low, high, alpha=0.3, label="90% band of the mean")
+    ax.plot(grid[:, 0], mid, label="posterior median of the mean")
+    ax.set(xlabel="x", ylabel="y", title="Bayesian last layer on an MLP's features")
+    ax.legend(loc="upper left")
+    plt.show()
 
 
 if __name__ == "__main__":

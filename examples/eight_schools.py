@@ -1,9 +1,11 @@
 """Eight schools (non-centred): the classic hierarchical model, sampled with NUTS.
 
 Run with ``make run`` (or ``python examples/eight_schools.py``). Prints a progress bar, an
-ArviZ summary table and a one-line verdict on the run's health.
+ArviZ summary table and a one-line verdict on the run's health; with ``--plot`` (as the
+gallery runs it) also draws ArviZ's trace, forest and energy plots.
 """
 
+import sys
 import time
 from pathlib import Path
 
@@ -49,6 +51,20 @@ def main() -> None:
         f"pplx.nuts call: {elapsed:.1f} s, of which XLA compile {attrs['compile_time']:.1f} s, "
         f"tracing {attrs['trace_time']:.1f} s, warmup + sampling {attrs['run_time']:.1f} s"
     )
+    if "--plot" in sys.argv:
+        plot(idata)
+
+
+def plot(idata) -> None:
+    import arviz as az
+    import matplotlib.pyplot as plt
+
+    az.plot_trace(idata, var_names=["mu", "tau"])
+    plt.show()
+    az.plot_forest(idata, var_names=["theta"], combined=True, hdi_prob=0.9)
+    plt.show()
+    az.plot_energy(idata)
+    plt.show()
 
 
 if __name__ == "__main__":

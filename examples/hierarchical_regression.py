@@ -2,13 +2,11 @@
 
 Data are simulated here (no downloads): 8 groups with their own intercepts, a shared
 slope, and 5% of the outcomes missing (NaN). pplx imputes the missing outcomes as the
-latent site ``y_missing``; the posterior predictive is plotted with ``az.plot_ppc`` to
-``examples/hierarchical_regression_ppc.png``.
+latent site ``y_missing``. The groups are named through ``coords``; the plots are ArviZ's
+trace, forest (one intercept per named group) and posterior predictive check.
 
 Run: ``python examples/hierarchical_regression.py``
 """
-
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +15,7 @@ import numpy as np
 import pplx
 import pplx.distributions as dist
 
-HERE = Path(__file__).resolve().parent
+GROUPS = [f"group {chr(ord('A') + i)}" for i in range(8)]
 
 
 def simulate(seed: int = 0, num_groups: int = 8, num_obs: int = 200):
@@ -49,14 +47,12 @@ def main() -> None:
     group, x, y, y_hidden, missing = simulate()
     model = hierarchical(jnp.asarray(group), jnp.asarray(x), 8, y=y)
     print(model, end="\n\n")
-    idata = pplx.nuts(model, jax.random.key(0), num_chains=4)
-    ppc = pplx.posterior_predictive(model, idata, jax.random.key(1))
+    coords = {"group": GROUPS}
+    idata = pplx.nuts(model, jax.random.key(0), num_chains=4, coords=coords)
+    ppc = pplx.posterior_predictive(model, idata, jax.random.key(1), coords=coords)
     idata.extend(ppc)
 
     import arviz as az
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     print(az.summary(idata, var_names=["mu_a", "sigma_a", "slope", "sigma"]).to_string())
@@ -66,10 +62,12 @@ def main() -> None:
         f"\nimputed {missing.size} missing outcomes; RMSE against the hidden truth {rmse:.2f}"
         f" (noise sd 0.5)"
     )
+    az.plot_trace(idata, var_names=["mu_a", "sigma_a", "slope", "sigma"])
+    plt.show()
+    az.plot_forest(idata, var_names=["a"], combined=True)
+    plt.show()
     az.plot_ppc(idata, data_pairs={"y": "y"}, num_pp_samples=100)
-    out = HERE / "hierarchical_regression_ppc.png"
-    plt.savefig(out, dpi=90, bbox_inches="tight")
-    print(f"posterior predictive plot: {out.relative_to(HERE.parent)}")
+    plt.show()
 
 
 if __name__ == "__main__":

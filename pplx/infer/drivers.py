@@ -61,8 +61,9 @@ def nuts(
     Args:
         model: a bound model.
         key: a JAX PRNG key.
-        num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass,
-        adaptation, thinning, chain_method, state: as in :func:`pplx.infer.nuts_run`
+        num_warmup: warmup iterations per chain. It and ``num_samples``, ``num_chains``,
+            ``target_accept``, ``max_tree_depth``, ``dense_mass``, ``adaptation``,
+            ``thinning``, ``chain_method``, ``state`` are as in :func:`pplx.infer.nuts_run`
             (``state`` is the ``.state`` of a ``Posterior`` returned with
             ``return_inferencedata=False``; ``adaptation="grad"`` is nutpie's diagonal
             mass-matrix adaptation from draws and gradients).

@@ -8,6 +8,7 @@ import numpy as np
 from pplx.model import Model
 from pplx.model.checks import require_bound_model
 from pplx.model.predictive import predictive_draws
+from pplx.results.posterior import import_arviz
 from pplx.runtime.jit import filter_jit
 
 _draws_compiled = filter_jit(predictive_draws)
@@ -117,7 +118,7 @@ def _posterior_dict(posterior) -> dict[str, np.ndarray]:
 
 
 def _to_arviz(model: Model, groups: dict, coords: dict | None = None):
-    import arviz as az
+    az = import_arviz()
 
     sites = model.named_vars
     observed = {k: np.asarray(v) for k, v in model.observed_data().items()}

@@ -4,9 +4,27 @@ their conversion to ArviZ ``InferenceData`` (ArviZ is imported only there)."""
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any
 
 import numpy as np
+
+# ArviZ 0.2x prints this FutureWarning once a day on import; pplx users did not ask for it
+_ARVIZ_REFACTOR_MESSAGE = r"(?s)\s*ArviZ is undergoing a major refactor"
+
+
+def import_arviz():
+    """Import ArviZ without its "undergoing a major refactor" FutureWarning (that one only).
+
+    Example:
+        >>> az = import_arviz()
+        >>> hasattr(az, "InferenceData")
+        True
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_ARVIZ_REFACTOR_MESSAGE, category=FutureWarning)
+        import arviz as az
+    return az
 
 
 @dataclasses.dataclass
@@ -49,7 +67,7 @@ class Posterior:
 
     def to_arviz(self):
         """An ``arviz.InferenceData`` with groups posterior, sample_stats, observed_data."""
-        import arviz as az
+        az = import_arviz()
 
         dims = {
             **{k: list(v) for k, v in self.dims.items()},
