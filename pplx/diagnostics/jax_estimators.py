@@ -128,6 +128,12 @@ def _geyer_tau(rho: jax.Array, m: jax.Array) -> jax.Array:
     return -1.0 + 2.0 * body + tail
 
 
+def _is_constant(a: jax.Array, m: jax.Array) -> jax.Array:
+    valid = _mask(a, m)
+    spread = jnp.max(jnp.where(valid, a, -jnp.inf)) - jnp.min(jnp.where(valid, a, jnp.inf))
+    return spread < jnp.finfo(a.dtype).resolution
+
+
 def _ess(a: jax.Array, m: jax.Array) -> jax.Array:
     """ESS of (C, M) chains (already split if wanted) with valid length m."""
     num_chains = a.shape[0]
@@ -140,10 +146,7 @@ def _ess(a: jax.Array, m: jax.Array) -> jax.Array:
     rho = 1.0 - (mean_var - acov) / var_plus
     rho = rho.at[0].set(1.0)
     tau = jnp.maximum(_geyer_tau(rho, m), 1.0 / jnp.log10(size))
-    valid = _mask(a, m)
-    spread = jnp.max(jnp.where(valid, a, -jnp.inf)) - jnp.min(jnp.where(valid, a, jnp.inf))
-    constant = spread < jnp.finfo(a.dtype).resolution
-    return jnp.where(constant, size.astype(a.dtype), size / tau)
+    return jnp.where(_is_constant(a, m), size.astype(a.dtype), size / tau)
 
 
 def _prepare(x, num_draws):
@@ -184,7 +187,7 @@ def split_rhat(x, num_draws=None) -> jax.Array:
     bulk = _rhat(_z_scale(split, m), m)
     folded = jnp.abs(split - _median(split, m))
     tail = _rhat(_z_scale(folded, m), m)
-    ok = (x.shape[0] >= 2) & (n >= _MIN_DRAWS)
+    ok = (x.shape[0] >= 2) & (n >= _MIN_DRAWS) & ~_is_constant(split, m)
     return _nan_unless(ok, jnp.fmax(bulk, tail))
 
 
