@@ -146,6 +146,7 @@ class plate(Handler):
         self.name, self.size, self.dim = name, size, dim
         self.subsample_size = subsample_size
         self._batch_size = size
+        self._valid = None  # under split_plate: which of this device's rows are real
 
     def __enter__(self):
         active = [h for h in _active_plates() if h is not self]
@@ -158,7 +159,11 @@ class plate(Handler):
                     f"plate '{p.name}'. Give nested plates different dims."
                 )
         key = _enclosing_seed_key(self.name)
+        split = _enclosing_split(self)
         super().__enter__()
+        if split is not None:  # this device's rows only (pplx.infer.devices)
+            self._batch_size, self._valid = split.local_size, split.valid()
+            return jnp.arange(split.local_size)
         if self.subsample_size is None or self.subsample_size == self.size or key is None:
             self._batch_size = self.size
             return jnp.arange(self.size)
@@ -166,14 +171,82 @@ class plate(Handler):
         return jax.random.choice(key, self.size, (self.subsample_size,), replace=False)
 
     def process(self, msg: Message) -> None:
+        if self._valid is not None:
+            _mark_split(msg, self.name, self._valid, self.dim)
         if msg.type not in ("sample", "deterministic"):
             return
         msg.plates.insert(0, PlateFrame(self.name, self._batch_size, self.dim))
         if msg.type == "sample":
             msg.fn = _broadcast_to_plate(msg.fn, msg.name, self.name, self._batch_size, self.dim)
-            if self._batch_size != self.size:
+            if self._batch_size != self.size and self._valid is None:
                 factor = self.size / self._batch_size
                 msg.scale = factor if msg.scale is None else msg.scale * factor
+
+
+class split_plate(Handler):
+    """Run the plate ``name`` on one device's share of its ``size`` rows.
+
+    Used inside :func:`jax.shard_map` by :mod:`pplx.infer.devices`: the plate's data
+    were padded to ``num_shards * local_size`` rows and split; this device holds rows
+    ``offset .. offset + local_size``. The plate gets size ``local_size``, its sample
+    sites are masked where a row is padding and marked ``infer["split_plate"]`` (their
+    log density is summed over the devices).
+
+    Example:
+        >>> import jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> def f():
+        ...     with pplx.plate("obs", 5):
+        ...         pplx.sample("y", dist.Normal(0.0, 1.0), obs=jnp.zeros(3))
+        >>> tr = pplx.handlers.trace()
+        >>> with tr, split_plate("obs", 5, 3, 3):
+        ...     f()
+        >>> tr.sites["y"].mask.tolist(), tr.sites["y"].infer["split_plate"]
+        ([True, True, False], 'obs')
+    """
+
+    def __init__(self, name: str, size: int, local_size: int, offset):
+        super().__init__()
+        self.name, self.size, self.local_size, self.offset = name, size, local_size, offset
+
+    def valid(self) -> jax.Array:
+        return self.offset + jnp.arange(self.local_size) < self.size
+
+
+def _enclosing_split(p: plate):
+    """The ``split_plate`` handler on the stack for the plate ``p``, checked, or None."""
+    from pplx.core.stack import _STACK
+
+    found = [h for h in _STACK if isinstance(h, split_plate) and h.name == p.name]
+    if not found:
+        return None
+    split = found[-1]
+    if p.size not in (split.size, split.local_size):
+        raise ValueError(
+            f"plate '{p.name}' has size {p.size}, but its data have {split.size} rows "
+            f"({split.local_size} on this device). Size the plate from the data."
+        )
+    if p.subsample_size not in (None, p.size):
+        raise ValueError(f"plate '{p.name}' is split over devices: it cannot subsample.")
+    return split
+
+
+def _mark_split(msg: Message, name: str, valid: jax.Array, dim: int) -> None:
+    if msg.type == "factor":
+        raise ValueError(
+            f"factor '{msg.name}' lies inside plate '{name}', which is split over devices: "
+            "pplx cannot mask a factor's padded rows. Move it out of the plate."
+        )
+    if msg.type != "sample":
+        return
+    if not msg.is_observed:
+        raise ValueError(
+            f"latent site '{msg.name}' lies inside plate '{name}', which is split over "
+            "devices: only observed sites can be split. Do not shard this plate."
+        )
+    mask = jnp.reshape(valid, valid.shape + (1,) * (-dim - 1))
+    msg.mask = mask if msg.mask is None else jnp.logical_and(msg.mask, mask)
+    msg.infer["split_plate"] = name
 
 
 def _enclosing_seed_key(name: str):

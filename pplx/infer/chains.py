@@ -423,17 +423,3 @@ def run_sequentially(run_chains: Callable, per_chain_inputs):
     time with ``lax.map`` (less memory than vectorised chains) and stack the results."""
     out = jax.lax.map(lambda x: run_chains(jax.tree.map(lambda a: a[None], x)), per_chain_inputs)
     return jax.tree.map(lambda a: a.reshape((-1,) + a.shape[2:]), out)
-
-
-def shard_chains(tree, num_chains: int):
-    """Constrain arrays with a leading chain axis to be split over all devices."""
-    from jax.sharding import Mesh, NamedSharding, PartitionSpec
-
-    devices = jax.devices()
-    if num_chains % len(devices):
-        raise ValueError(
-            f"chain_method='parallel' splits chains over {len(devices)} devices: "
-            f"num_chains={num_chains} must be a multiple of it."
-        )
-    sharding = NamedSharding(Mesh(np.array(devices), ("chain",)), PartitionSpec("chain"))
-    return jax.tree.map(lambda a: jax.lax.with_sharding_constraint(a, sharding), tree)

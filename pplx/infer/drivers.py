@@ -51,6 +51,7 @@ def nuts(
     init: dict | str | None = None,
     state: ChainState | None = None,
     log_likelihood: bool = False,
+    data_sharding=None,
     coords: dict | None = None,
     progress_bar: bool = True,
     return_inferencedata: bool = True,
@@ -70,6 +71,8 @@ def nuts(
         init: optional dict of constrained starting values by site name (all chains), or
             ``"advi"`` / ``"pathfinder"`` to start from draws of a variational fit.
         log_likelihood: add the ``log_likelihood`` group (for ``az.loo`` / ``az.waic``).
+        data_sharding: split a plate's data over the devices (as in
+            :func:`pplx.infer.nuts_run`; ``docs/devices.md``).
         coords: coordinate values by dimension name, e.g. ``{"school": names}``.
         progress_bar: show a progress bar on stderr.
         return_inferencedata: False returns a :class:`pplx.results.Posterior` (with the
@@ -118,6 +121,7 @@ def hmc(
     init: dict | str | None = None,
     state: ChainState | None = None,
     log_likelihood: bool = False,
+    data_sharding=None,
     coords: dict | None = None,
     progress_bar: bool = True,
     return_inferencedata: bool = True,
@@ -243,6 +247,7 @@ def _drive(
     init,
     state,
     log_likelihood,
+    data_sharding,
     coords,
     progress_bar,
     return_inferencedata,
@@ -266,8 +271,9 @@ def _drive(
         init_positions=_user_init(model, init, key, num_chains),
         state=state,
         log_likelihood=log_likelihood,
+        data_sharding=data_sharding,
     )
-    if progress_bar and chain_method == "vectorized":
+    if progress_bar and chain_method == "vectorized" and data_sharding is None:
         # host-driven segments: a progress bar without host callbacks in the program
         from pplx.infer.streaming import mcmc_segmented
 

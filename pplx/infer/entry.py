@@ -20,8 +20,8 @@ from pplx.infer.chains import (
     resolve_chain_method,
     run_chains,
     run_sequentially,
-    shard_chains,
 )
+from pplx.infer.devices import chains_over_devices, sharded_logdensity
 from pplx.kernels.spec import (
     DEFAULT_KERNEL,
     HMCSpec,
@@ -71,6 +71,7 @@ def mcmc_run(
     init_positions: jax.Array | None = None,
     state: ChainState | None = None,
     log_likelihood: bool = False,
+    data_sharding: Any = None,
     progress: Any = None,
 ) -> NUTSResult:
     """A gradient-based kernel with window adaptation on a bound model: the pure entry.
@@ -103,13 +104,20 @@ def mcmc_run(
     init_positions, init_ok = initial_positions(model, init_key, num_chains, init_positions, state)
     per_pass = num_warmup + num_samples * thinning
 
+    logdensity = model.logdensity
+    if data_sharding is not None:  # one plate's rows split over devices
+        if chain_method == "parallel":
+            raise ValueError("data_sharding uses the devices for one chain's data: not "
+                             "with chain_method='parallel' (a 2-D mesh is not supported).")
+        logdensity = sharded_logdensity(model, data_sharding)
+
     def run_group(inputs):
         positions, chain_state, chain_ids = inputs
         hook = progress
         if progress is not None and chain_method == "sequential":
             hook = _OffsetHook(progress, chain_ids[0] * per_pass)
         return run_chains(
-            model.logdensity,
+            logdensity,
             run_key,
             positions,
             state=chain_state,
@@ -127,9 +135,9 @@ def mcmc_run(
     inputs = (init_positions, state, ids)
     if chain_method == "sequential":
         out = run_sequentially(run_group, inputs)
+    elif chain_method == "parallel":
+        out = chains_over_devices(run_group, inputs, num_chains)
     else:
-        if chain_method == "parallel":
-            inputs = shard_chains(inputs, num_chains)
         out = run_group(inputs)
     return finish(model, out, init_positions, init_ok, log_likelihood)
 
@@ -150,6 +158,7 @@ def nuts_run(
     init_positions: jax.Array | None = None,
     state: ChainState | None = None,
     log_likelihood: bool = False,
+    data_sharding: Any = None,
     progress: Any = None,
 ) -> NUTSResult:
     """NUTS with window adaptation on a bound model: the pure entry.
@@ -181,6 +190,9 @@ def nuts_run(
             the two programs may fuse, and so round, differently).
         log_likelihood: also return each observed site's elementwise log-likelihood at
             every draw, ``(chain, draw, *batch_shape)``, for LOO and WAIC.
+        data_sharding: a plate's name, or :func:`pplx.infer.devices.data_sharding`:
+            split that plate's data over the devices, each evaluating its rows' share
+            of the log density and gradient (``docs/devices.md``).
         progress: optional progress hook (used by :func:`nuts`).
 
     Returns:
@@ -223,6 +235,7 @@ def hmc_run(
     init_positions: jax.Array | None = None,
     state: ChainState | None = None,
     log_likelihood: bool = False,
+    data_sharding: Any = None,
     progress: Any = None,
 ) -> NUTSResult:
     """HMC with a fixed (``jitter=0``) or jittered path length: the pure entry.

@@ -1,0 +1,265 @@
+"""Runs over many devices: chains split over a device mesh, one compiled program.
+
+``chain_method="parallel"`` runs the chains of one MCMC run over the devices of a
+:class:`jax.sharding.Mesh` with :func:`jax.shard_map`: each device runs its share of the
+chains (one after another or vectorised, as ``chain_method="auto"`` would choose for
+that many chains on one device), all inside one XLA program. A chain's random stream
+depends only on its index (:mod:`pplx.infer.chains`), so the draws equal those of the
+same chains run on one device, up to floating-point rounding.
+
+The mesh holds every device JAX sees (``jax.devices()``: with ``jax.distributed``,
+the devices of every process), on one axis named ``"chain"``; pass ``mesh=`` to
+:func:`chains_over_devices` for another layout. See ``docs/devices.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, PartitionSpec
+
+from pplx.core.primitives import split_plate
+from pplx.infer.chains import resolve_chain_method, run_sequentially
+from pplx.model.execute import constrain, joint_log_density, run_traced
+
+#: The mesh axis that chains are split over.
+CHAIN_AXIS = "chain"
+
+
+def device_mesh(devices: Sequence | None = None) -> Mesh:
+    """A one-axis mesh (axis ``"chain"``) of ``devices`` (default: ``jax.devices()``,
+    every device of every process).
+
+    Example:
+        >>> mesh = device_mesh()
+        >>> mesh.axis_names, mesh.shape["chain"] == len(jax.devices())
+        (('chain',), True)
+    """
+    devices = list(jax.devices() if devices is None else devices)
+    if not devices:
+        raise ValueError("device_mesh needs at least one device.")
+    return Mesh(np.array(devices), (CHAIN_AXIS,))
+
+
+def chain_shards(mesh: Mesh, num_chains: int) -> int:
+    """How many devices the chains are split over (the mesh's ``"chain"`` axis); raises
+    ``ValueError`` for a mesh without that axis or a chain count it does not divide.
+
+    Example:
+        >>> chain_shards(device_mesh(jax.devices()[:1]), 3)
+        1
+    """
+    if not isinstance(mesh, Mesh):
+        raise TypeError(f"mesh must be a jax.sharding.Mesh, got {type(mesh).__name__}.")
+    if CHAIN_AXIS not in mesh.axis_names:
+        raise ValueError(
+            f"chain_method='parallel' splits chains over a mesh axis named "
+            f"'{CHAIN_AXIS}'; this mesh has axes {tuple(mesh.axis_names)}. Build it with "
+            f"pplx.infer.devices.device_mesh() or name one axis '{CHAIN_AXIS}'."
+        )
+    size = int(mesh.shape[CHAIN_AXIS])
+    if num_chains % size:
+        raise ValueError(
+            f"chain_method='parallel' splits chains over {size} devices: "
+            f"num_chains={num_chains} must be a multiple of it (e.g. "
+            f"{-(-num_chains // size) * size}), or run on fewer devices."
+        )
+    return size
+
+
+def local_chain_method(num_chains: int, num_shards: int) -> str:
+    """What each device does with its ``num_chains // num_shards`` chains: the choice of
+    ``chain_method="auto"`` for that many chains on one device.
+
+    Example:
+        >>> local_chain_method(8, 4) in ("sequential", "vectorized")
+        True
+    """
+    return resolve_chain_method("auto", num_chains // num_shards)
+
+
+def chains_over_devices(run_group: Callable, inputs, num_chains: int, mesh: Mesh | None = None):
+    """Run ``run_group`` (inputs with a leading chain axis -> outputs with a leading
+    chain axis) with the chains split over ``mesh``'s ``"chain"`` axis, one
+    :func:`jax.shard_map` in one program.
+
+    Every leaf of ``inputs`` and of the output has the chain axis first. Each device
+    runs its chains in sequence or vectorised (:func:`local_chain_method`).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> out = chains_over_devices(lambda x: x * 2.0, jnp.arange(4.0), 4)
+        >>> out.tolist()
+        [0.0, 2.0, 4.0, 6.0]
+    """
+    mesh = device_mesh() if mesh is None else mesh
+    shards = chain_shards(mesh, num_chains)
+    method = local_chain_method(num_chains, shards)
+
+    def body(local_inputs):
+        if method == "sequential":
+            return run_sequentially(run_group, local_inputs)
+        return run_group(local_inputs)
+
+    spec = PartitionSpec(CHAIN_AXIS)
+    # no collectives across chains: the replication check has nothing to prove
+    mapped = jax.shard_map(body, mesh=mesh, in_specs=(spec,), out_specs=spec, check_vma=False)
+    return mapped(inputs)
+
+
+#: The mesh axis that a plate's data are split over, unless a sharding names another.
+DATA_AXIS = "data"
+
+
+class DataSharding(NamedTuple):
+    """Split the plate ``plate``'s data over the mesh axis ``axis`` (see
+    :func:`data_sharding`)."""
+
+    plate: str
+    mesh: Mesh
+    axis: str = DATA_AXIS
+
+
+def data_sharding(plate: str, mesh: Mesh | None = None, axis: str = DATA_AXIS) -> DataSharding:
+    """Ask for the plate ``plate``'s data to be split over the devices of ``mesh``'s
+    axis ``axis`` (default: every device, on one axis ``"data"``).
+
+    Pass it as ``data_sharding=`` to :func:`pplx.infer.nuts_run` / :func:`pplx.nuts`
+    (or use :func:`sharded_logdensity`): every array argument of the model whose leading
+    axis has the plate's size is padded to a multiple of the devices and split; each
+    device evaluates its rows' log-likelihood and gradient, and a ``psum`` joins them.
+
+    Example:
+        >>> spec = data_sharding("obs")
+        >>> spec.axis, spec.mesh.shape["data"] == len(jax.devices())
+        ('data', True)
+    """
+    if not isinstance(plate, str) or not plate:
+        raise TypeError(f"data_sharding: plate must be a plate's name, got {plate!r}.")
+    if mesh is None:
+        mesh = Mesh(np.array(jax.devices()), (axis,))
+    if not isinstance(mesh, Mesh):
+        raise TypeError(f"data_sharding: mesh must be a jax.sharding.Mesh, got {mesh!r}.")
+    if axis not in mesh.axis_names:
+        raise ValueError(
+            f"data_sharding: the mesh has axes {tuple(mesh.axis_names)}, no axis named "
+            f"{axis!r}. Pass axis= one of them, or build the mesh with that axis name."
+        )
+    return DataSharding(plate, mesh, axis)
+
+
+class _SplitPlan(NamedTuple):
+    size: int  # the plate's rows
+    local_size: int  # rows per device, padding included
+    split: tuple[bool, ...]  # which data leaves of the model are split
+
+
+def split_plan(model, sharding: DataSharding) -> _SplitPlan:
+    """Check that ``sharding``'s plate can be split (before any tracing) and say how.
+
+    Raises ``ValueError`` for an unknown plate, a plate with latent sites, a plate
+    that is not the leading axis of its sites, missing data, or no data to split.
+    """
+    if isinstance(sharding, str):
+        sharding = data_sharding(sharding)
+    inside = [s for s in model.sites if sharding.plate in s.dims]
+    if not inside:
+        plates = sorted({d for s in model.sites for d in s.dims if "_dim_" not in d})
+        raise ValueError(
+            f"data_sharding names plate '{sharding.plate}', which no site of "
+            f"{model.fn.__name__} lies in; its plates are {plates}."
+        )
+    for s in inside:
+        if s.kind == "latent":
+            raise ValueError(
+                f"site '{s.name}' is latent inside plate '{sharding.plate}': only observed "
+                "sites can be split over devices. Shard another plate, or none."
+            )
+        if s.dims[0] != sharding.plate:
+            raise ValueError(
+                f"site '{s.name}' has dims {s.dims}: a plate split over devices must be "
+                "the leading axis of its sites (the outermost plate)."
+            )
+    if model.missing:
+        raise ValueError("data_sharding: a model with missing (NaN) data cannot be split.")
+    size = inside[0].shape[0]
+    split = tuple(d is not None and d.ndim >= 1 and d.shape[0] == size for d in model.data)
+    if not any(split):
+        raise ValueError(
+            f"data_sharding: no array argument of {model.fn.__name__} has {size} rows "
+            f"(plate '{sharding.plate}'); nothing to split."
+        )
+    shards = int(sharding.mesh.shape[sharding.axis])
+    return _SplitPlan(size, -(-size // shards), split)
+
+
+def sharded_logdensity(model, sharding: DataSharding | str) -> Callable:
+    """The model's log density ``z -> f[]`` with one plate's rows split over devices.
+
+    Equal to ``model.logdensity`` up to rounding: each device sums its rows (padding
+    masked) in a :func:`jax.shard_map`, a ``psum`` adds the parts, and the sites outside
+    the plate are counted once. Its gradient is the ``psum`` of the devices' gradients.
+
+    Example:
+        >>> import jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m(y):
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 1.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu, 1.0), obs=y)
+        >>> model = m(jnp.arange(5.0))
+        >>> f = sharded_logdensity(model, "obs")
+        >>> bool(jnp.allclose(f(jnp.ones(1)), model.logdensity(jnp.ones(1))))
+        True
+    """
+    if isinstance(sharding, str):
+        sharding = data_sharding(sharding)
+    plan = split_plan(model, sharding)
+    mesh, axis = sharding.mesh, sharding.axis
+    padded = tuple(
+        _pad_rows(d, plan.local_size * mesh.shape[axis]) if s else d
+        for d, s in zip(model.data, plan.split, strict=True)
+    )
+    arrays = tuple(d for d in padded if d is not None)
+    specs = tuple(
+        PartitionSpec(axis) if s else PartitionSpec()
+        for d, s in zip(padded, plan.split, strict=True)
+        if d is not None
+    )
+
+    def local(z, local_arrays):
+        it = iter(local_arrays)
+        data = [next(it) if d is not None else None for d in padded]
+        leaves = [d if d is not None else s for d, s in zip(data, model.static, strict=True)]
+        args, kwargs = jax.tree.unflatten(model.treedef, leaves)
+        offset = jax.lax.axis_index(axis) * plan.local_size
+        sites = run_traced(
+            model.fn,
+            args,
+            kwargs,
+            constrain(values=model.layout.unravel(z)),
+            split_plate(sharding.plate, plan.size, plan.local_size, offset),
+        )
+        split = [m for m in sites.values() if m.infer.get("split_plate")]
+        whole = [m for m in sites.values() if not m.infer.get("split_plate")]
+        rows = jax.lax.psum(joint_log_density(dict(enumerate(split))), axis)
+        return rows + joint_log_density(dict(enumerate(whole))) if whole else rows
+
+    mapped = jax.shard_map(
+        local, mesh=mesh, in_specs=(PartitionSpec(), specs), out_specs=PartitionSpec()
+    )
+    return lambda z: mapped(z, arrays)
+
+
+def _pad_rows(a: jax.Array, rows: int) -> jax.Array:
+    """``a`` with its last row repeated up to ``rows`` rows (real values: a finite log
+    density, so the masked rows add nothing to the gradient, not NaN)."""
+    extra = rows - a.shape[0]
+    if extra == 0:
+        return a
+    return jnp.concatenate([a, jnp.repeat(a[-1:], extra, axis=0)])
