@@ -53,7 +53,11 @@ CONTENDERS: tuple[str, ...] = (
 )
 #: Also available with ``--contenders``: pplx with an explicit chain method instead of
 #: its default ``"auto"`` (on a CPU, 4 chains run one after another).
-EXTRA_CONTENDERS: tuple[str, ...] = ("pplx_vectorized", "pplx_sequential")
+#: nutpie on the PyMC models (``bench.models_pymc``; ``pip install -e ".[bench-nutpie]"``),
+#: at its default warmup and at ``--warmup`` (1000): skipped with a message when PyMC or
+#: nutpie is not installed, and on the models that have no PyMC version yet.
+NUTPIE_CONTENDERS: tuple[str, ...] = ("nutpie", "nutpie_1000")
+EXTRA_CONTENDERS: tuple[str, ...] = ("pplx_vectorized", "pplx_sequential") + NUTPIE_CONTENDERS
 
 SHORT_NAMES = {
     "eight_schools-eight_schools_noncentered": "eight_schools",

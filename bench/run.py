@@ -27,6 +27,7 @@ from bench.common import (
     EXTRA_CONTENDERS,
     FULL,
     MODELS,
+    NUTPIE_CONTENDERS,
     QUICK,
     QUICK_MODELS,
     REPO_ROOT,
@@ -161,9 +162,49 @@ def run_one(
     return record
 
 
-def density_check(models, folder: Path) -> list | None:
+def nutpie_available() -> str | None:
+    """None if nutpie and PyMC can be imported, else why not (without importing them)."""
+    import importlib.util
+
+    missing = [m for m in ("pymc", "nutpie") if importlib.util.find_spec(m) is None]
+    if missing:
+        return f"{' and '.join(missing)} not installed (pip install -e '.[bench-nutpie]')"
+    return None
+
+
+def pymc_models() -> set[str]:
+    """The posteriors with a PyMC version (read from the source: PyMC is not imported)."""
+    import ast
+
+    tree = ast.parse((REPO_ROOT / "bench" / "models_pymc.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and node.targets[0].id == "PYMC_MODELS":
+            return {k.value for k in node.value.keys}
+    return set()
+
+
+def drop_unrunnable(models, contenders) -> tuple[list[str], set[tuple[str, str]]]:
+    """Remove the nutpie contenders when nutpie is absent; list the (model, contender)
+    pairs to skip because the model has no PyMC version. Says what it skips."""
+    wanted = [c for c in contenders if c in NUTPIE_CONTENDERS]
+    if not wanted:
+        return contenders, set()
+    why = nutpie_available()
+    if why:
+        print(f"skipping contenders {', '.join(wanted)}: {why}", flush=True)
+        return [c for c in contenders if c not in NUTPIE_CONTENDERS], set()
+    have = pymc_models()
+    skip = {(m, c) for m in models if m not in have for c in wanted}
+    lacking = [short_name(m) for m in models if m not in have]
+    if lacking:
+        print(f"skipping {', '.join(wanted)} on {', '.join(lacking)}: no PyMC version yet")
+    return contenders, skip
+
+
+def density_check(models, folder: Path, pymc: bool = False) -> list | None:
     path = folder / "densities.json"
-    cmd = [sys.executable, "-m", "bench.check_densities", "--json", str(path), "--models"]
+    cmd = [sys.executable, "-m", "bench.check_densities", "--json", str(path)]
+    cmd += ["--pymc", "--models"] if pymc else ["--models"]
     proc = subprocess.run(
         cmd + models, cwd=REPO_ROOT, env=_env(), capture_output=True, text=True, timeout=900
     )
@@ -192,6 +233,7 @@ def main(argv=None) -> int:
     if (args.resume or args.report_only) and not args.name:
         raise SystemExit("--resume and --report-only need --name: the results folder")
     models, contenders, seeds, settings, timeout = plan(args)
+    contenders, skip = drop_unrunnable(models, contenders)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     name = args.name or (stamp + ("-quick" if args.quick else ""))
     folder = RESULTS_DIR / name
@@ -209,7 +251,8 @@ def main(argv=None) -> int:
         densities = json.loads((folder / "densities.json").read_text())
     elif not args.skip_check and not args.report_only:
         print("density cross-check (pplx vs NumPyro vs BlackJAX):", flush=True)
-        densities = density_check(models, folder)
+        pymc = any(c in NUTPIE_CONTENDERS for c in contenders)
+        densities = density_check(models, folder, pymc=pymc)
 
     records = []
     # seed-major, so that a partial run already covers every model once; the contenders
@@ -217,6 +260,8 @@ def main(argv=None) -> int:
     for seed in range(seeds):
         for model in models:
             for contender in contenders:
+                if (model, contender) in skip:
+                    continue
                 out = folder / f"{short_name(model)}__{contender}__{seed}.json"
                 resuming = args.resume or args.report_only
                 kept = _finished(out, settings, args.xla_cpu_loops) if resuming else None

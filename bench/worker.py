@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 from bench.common import (  # noqa: E402
     CONTENDERS,
     EXTRA_CONTENDERS,
+    NUTPIE_CONTENDERS,
     Settings,
     resolve_model,
 )
@@ -278,6 +279,78 @@ def run_blackjax(posterior: str, s: Settings, seed: int) -> dict:
     }
 
 
+def run_nutpie(posterior: str, s: Settings, seed: int, tune: int | None = None) -> dict:
+    """nutpie (numba backend) on the PyMC model; ``tune=None``: nutpie's default warmup.
+
+    Chains and draws follow the settings (nutpie's own default is 6 chains), and so do
+    the target acceptance and tree depth (nutpie's defaults are the same, 0.8 and 10).
+    The warmup's draws and stats are kept (``save_warmup``) to count its gradients.
+    nutpie compiles with numba, not JAX: its compile time is timed here directly.
+    """
+    import nutpie
+
+    from bench.models_pymc import pymc_model
+
+    m = pymc_model(posterior)
+    t_compile = time.time()
+    cm = nutpie.compile_pymc_model(m)
+    compile_s = time.time() - t_compile
+    kwargs = {} if tune is None else {"tune": tune}
+    idata = nutpie.sample(
+        cm,
+        draws=s.num_samples,
+        chains=s.num_chains,
+        seed=seed,
+        target_accept=s.target_accept,
+        maxdepth=s.max_tree_depth,
+        save_warmup=True,
+        progress_bar=False,
+        **kwargs,
+    )
+    post = idata.posterior
+    draws = {k: np.asarray(post[k].values) for k in post.data_vars}
+    stats = idata.sample_stats
+    warm = idata.warmup_sample_stats
+    return {
+        "draws": draws,
+        "n_steps": np.asarray(stats["n_steps"].values),
+        "n_steps_warmup": np.asarray(warm["n_steps"].values),
+        "diverging": np.asarray(stats["diverging"].values),
+        "step_size": np.asarray(stats["step_size"].values[:, -1]),
+        "compile_s": compile_s,
+        "grad_cost": lambda: _pymc_grad_cost(m),
+    }
+
+
+def _pymc_grad_cost(m, budget_s: float = 0.6) -> dict:
+    """Median wall time of one call of the log density and its gradient, compiled by
+    PyTensor with numba as nutpie does, called from Python (so dispatch is included;
+    there is no in-loop figure, ``loop_s`` is None)."""
+    import pytensor
+
+    values = list(m.value_vars)
+    logp = m.logp(jacobian=True)
+    grads = pytensor.grad(logp, values)
+    fn = pytensor.function(values, [logp, *grads], mode="NUMBA")
+    ip = m.initial_point()
+    rng = np.random.default_rng(1000)
+    args = [
+        np.asarray(ip[v.name] + rng.uniform(-0.1, 0.1, np.shape(ip[v.name])), dtype=v.dtype)
+        for v in values
+    ]
+    fn(*args)
+    t = time.perf_counter()
+    fn(*args)
+    first = max(time.perf_counter() - t, 1e-7)
+    repeats = int(min(2000, max(20, budget_s / 2 / first)))
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - t)
+    return {"call_s": float(np.median(times)), "call_repeats": repeats, "loop_s": None}
+
+
 RUNNERS = {
     "pplx": run_pplx,
     "pplx_vectorized": functools.partial(run_pplx, chain_method="vectorized"),
@@ -285,6 +358,8 @@ RUNNERS = {
     "numpyro_sequential": run_numpyro_sequential,
     "numpyro_vectorized": run_numpyro_vectorized,
     "blackjax": run_blackjax,
+    "nutpie": run_nutpie,
+    "nutpie_1000": functools.partial(run_nutpie, tune=1000),
 }
 assert set(RUNNERS) == set(CONTENDERS + EXTRA_CONTENDERS)
 
@@ -296,6 +371,8 @@ IMPORTS = {
     "numpyro_sequential": ("numpyro", "numpyro.infer", "bench.models_numpyro"),
     "numpyro_vectorized": ("numpyro", "numpyro.infer", "bench.models_numpyro"),
     "blackjax": ("blackjax", "bench.models_blackjax"),
+    "nutpie": ("pymc", "nutpie", "bench.models_pymc"),
+    "nutpie_1000": ("pymc", "nutpie", "bench.models_pymc"),
 }
 
 
@@ -321,10 +398,11 @@ def measure(args) -> dict:
     posterior = resolve_model(args.model)
     clock = CompileClock()
     t_import = time.time()
-    import jax
+    if args.contender not in NUTPIE_CONTENDERS:  # nutpie runs without JAX (numba)
+        import jax
 
-    jax.config.update("jax_enable_x64", True)
-    clock.install()
+        jax.config.update("jax_enable_x64", True)
+        clock.install()
     runner = RUNNERS[args.contender]
     for module in IMPORTS[args.contender]:
         importlib.import_module(module)
@@ -334,6 +412,8 @@ def measure(args) -> dict:
 
     compile_total = clock.seconds(until=t_end)
     compile_in_run = clock.seconds(since=t_run, until=t_end)
+    if "compile_s" in out:  # a library that compiles without JAX (nutpie: numba)
+        compile_total = compile_in_run = out["compile_s"]
     breakdown = clock.breakdown()
     n_steps = out["n_steps"]
     warm = out["n_steps_warmup"]
@@ -370,13 +450,19 @@ def measure(args) -> dict:
         rerun()
         record["rerun_s"] = time.time() - t_rerun
         record["rerun_compile_s"] = clock.seconds(since=t_rerun)
-    fn, point = out["grad_target"]()
-    cost = gradient_cost(fn, point)
+    if "grad_cost" in out:
+        cost = out["grad_cost"]()
+    else:
+        fn, point = out["grad_target"]()
+        cost = gradient_cost(fn, point)
     record["grad_cost_s"] = cost["call_s"]
     record["grad_cost_loop_s"] = cost["loop_s"]
     record["grad_cost_detail"] = cost
     record.update(derived(record))
     record["versions"] = versions()
+    for mod in ("nutpie", "pymc", "pytensor"):
+        if mod in sys.modules:
+            record["versions"][mod] = getattr(sys.modules[mod], "__version__", "?")
     record["xla_flags"] = os.environ.get("XLA_FLAGS", "")  # after the library's import
     return record
 
@@ -392,12 +478,14 @@ def derived(r: dict) -> dict:
         return None if a is None or b in (None, 0) else a / b
 
     grads = r["grad_evals_total"]
-    work_call = None if grads is None else grads * r["grad_cost_s"]
-    work_loop = None if grads is None else grads * r["grad_cost_loop_s"]
+    work_call = None if None in (grads, r["grad_cost_s"]) else grads * r["grad_cost_s"]
+    work_loop = None if None in (grads, r["grad_cost_loop_s"]) else grads * r["grad_cost_loop_s"]
     return {
         "ess_per_s": div(r["min_ess_bulk"], r["total_wall_s"]),
         "ess_per_sampling_s": div(r["min_ess_bulk"], r["sampling_s"]),
         "ess_per_1k_grad": div(r["min_ess_bulk"], r["grad_evals_sampling"] / 1000.0),
+        # warmup included (None where the library hides the warmup's steps)
+        "ess_per_1k_grad_total": div(r["min_ess_bulk"], div(grads, 1000.0)),
         "overhead": div(r["sampling_s"], work_call),
         "overhead_loop": div(r["sampling_s"], work_loop),
     }
