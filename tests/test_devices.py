@@ -133,3 +133,47 @@ def test_split_plate_masks_padded_rows_of_the_plate():
     with tr, pplx.core.primitives.split_plate("obs", 6, 4, 4):
         f(jnp.zeros(4))
     assert tr.sites["y"].mask.tolist() == [True, True, False, False]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+def _run_processes(num_processes: int, env: dict) -> dict:
+    port, script = str(_free_port()), str(HERE / "multiprocess_script.py")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, script, port, str(i), str(num_processes)],
+            env=env,
+            cwd=HERE.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(num_processes)
+    ]
+    outs = [p.communicate(timeout=600) for p in procs]
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err[-3000:]
+    line = [s for s in outs[0][0].splitlines() if s.startswith("RESULT ")][-1]
+    return json.loads(line[len("RESULT ") :])
+
+
+@pytest.mark.slow
+def test_two_processes_give_the_one_process_draws():
+    # jax.distributed over 2 processes x 2 CPU devices (gloo), 4 chains, one a device,
+    # against the same 4 chains in sequence in one process
+    env = {
+        **os.environ,
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+        "JAX_PLATFORMS": "cpu",
+    }
+    two = _run_processes(2, env)
+    one = _run_processes(1, env)
+    assert two["devices"] == 4
+    for name, values in one["draws"].items():
+        np.testing.assert_allclose(two["draws"][name], values, rtol=0, atol=1e-10)
