@@ -25,6 +25,7 @@ from pplx.infer.entry import nuts_run, to_posterior
 from pplx.infer.predictive import posterior_predictive, prior_predictive
 from pplx.model import Model, model
 from pplx.model.enumerate import marginalize
+from pplx.model.graph import model_graph
 from pplx.model.markov import markov
 from pplx.model.transforms import condition, do
 from pplx.results import Posterior
@@ -54,6 +55,7 @@ __all__ = [
     "infer",
     "infer_discrete",
     "marginalize",
+    "model_graph",
     "markov",
     "vi",
     "xla_loop_status",

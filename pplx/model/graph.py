@@ -88,3 +88,124 @@ def to_dot(model) -> str:
             lines.append(f'  "{parent}" -> "{child}";')
     lines.append("}")
     return "\n".join(lines)
+
+
+def site_plates(model) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Site name -> its enclosing plates as ``(name, size)``, outermost first.
+
+    Read from one abstract run of the model (``jax.eval_shape``: nothing is computed).
+    """
+    found: dict[str, tuple[tuple[str, int], ...]] = {}
+    kinds = ("latent",)
+    point = model.initial_point() if model.num_dims else {}
+    values = {s.name: point[s.name] for s in model.sites if s.kind in kinds and s.name in point}
+
+    def run(values):
+        args, kwargs = model._args_kwargs()
+        sites = run_traced(
+            model.fn,
+            args,
+            kwargs,
+            constrain(fill_missing=True, missing=model.missing_index),
+            substitute(data=values),
+        )
+        for name, msg in sites.items():
+            found[name] = tuple((p.name, int(p.size)) for p in msg.plates)
+        return 0
+
+    jax.eval_shape(run, values)
+    return found
+
+
+_NODE_STYLE = {
+    "latent": {"shape": "ellipse"},
+    "observed": {"shape": "ellipse", "style": "filled", "fillcolor": "lightgrey"},
+    "deterministic": {"shape": "box"},
+    "factor": {"shape": "diamond"},
+    "intervened": {"shape": "ellipse", "style": "dashed"},
+}
+
+
+def model_graph(model):
+    """The model as a ``graphviz.Digraph``: sites as nodes, dependencies as edges, plates
+    as boxes (clusters) labelled with their name and size, as PyMC's
+    ``pm.model_to_graphviz``.
+
+    Latent sites are ellipses, observed sites filled ellipses, deterministics boxes,
+    factors diamonds. Nested plates are nested boxes. Render with ``.render()``, show it
+    in a notebook, or read the DOT text with ``.source``. Needs the ``graphviz`` Python
+    package (``pip install graphviz``; the ``dot`` program only to render).
+
+    Args:
+        model: a bound model (the model function called with its data).
+
+    Returns:
+        A ``graphviz.Digraph``.
+
+    Example:
+        >>> import jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m(y):
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 1.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu, 1.0), obs=y)
+        >>> g = pplx.model_graph(m(jnp.zeros(3)))
+        >>> "cluster_obs" in g.source, "mu -> y" in g.source
+        (True, True)
+    """
+    from pplx.model.model import Model
+
+    if not isinstance(model, Model):
+        raise TypeError(
+            "model_graph takes a bound model: call the model function with its data first "
+            f"(my_model(data)), got {type(model).__name__}."
+        )
+    try:
+        import graphviz
+    except ImportError as err:
+        raise ImportError(
+            "pplx.model_graph needs the graphviz package: pip install graphviz (or the "
+            "pplx extra: pip install 'pplx[graph]'); model.to_dot() gives DOT text without it."
+        ) from err
+    plates = site_plates(model)
+    graph = graphviz.Digraph(name=model.fn.__name__)
+    clusters: dict[tuple, object] = {}
+    for site in model.sites:
+        label = f"{site.name}\n~\n{site.distribution}" if site.distribution else site.name
+        if site.kind == "deterministic":
+            label = f"{site.name}\n~\nDeterministic"
+        _cluster(graph, clusters, plates.get(site.name, ())).node(
+            site.name, label=label, **_NODE_STYLE.get(site.kind, {"shape": "ellipse"})
+        )
+    _close_clusters(graph, clusters)
+    for child, parents in dependencies(model).items():
+        for parent in parents:
+            graph.edge(parent, child)
+    return graph
+
+
+def _cluster(graph, clusters: dict, path: tuple):
+    """The (nested) cluster subgraph of a plate path, created on first use."""
+    if not path:
+        return graph
+    if path not in clusters:
+        name, size = path[-1]
+        _cluster(graph, clusters, path[:-1])
+        clusters[path] = graphviz_subgraph(f"cluster_{name}", f"{name} ({size})")
+    return clusters[path]
+
+
+def graphviz_subgraph(name: str, label: str):
+    import graphviz
+
+    sub = graphviz.Digraph(name=name)
+    sub.attr(label=label, labeljust="r", labelloc="b", style="rounded")
+    return sub
+
+
+def _close_clusters(graph, clusters: dict) -> None:
+    """Attach every cluster to its parent, innermost first (graphviz copies on attach)."""
+    for path in sorted(clusters, key=len, reverse=True):
+        parent = clusters[path[:-1]] if len(path) > 1 else graph
+        parent.subgraph(clusters[path])
