@@ -65,7 +65,9 @@ def runs() -> dict[str, str]:
     out["nuts_run/eight_schools"] = _digest({**res.draws, **res.stats})
     fit = pplx.vi.advi(m, key, num_steps=300)
     out["advi/eight_schools"] = _digest(fit.sample(key, 50))
-    cp = pplx.compound.sample(m, key, num_warmup=100, num_samples=100, num_chains=2)
+    cp = pplx.compound.sample(
+        m, key, num_warmup=100, num_samples=100, num_chains=2, return_inferencedata=False
+    )
     out["compound/eight_schools"] = _digest({**cp.draws, **cp.stats})
     return out
 

@@ -50,6 +50,7 @@ def main() -> None:
         num_warmup=500,
         num_samples=1000,
         num_chains=4,
+        return_inferencedata=False,
     )
     print("step methods:", post.attrs["step_methods"])
     tau = np.asarray(post.draws["tau"]).ravel()

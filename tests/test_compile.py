@@ -137,7 +137,7 @@ def test_compound_run_compiles_once_per_plan(compile_events):
             pplx.sample("y", dist.Normal(mu + 2.0 * k, 1.0), obs=y)
 
     run = lambda y, key: pplx.compound.sample(
-        switch(y), key, num_warmup=20, num_samples=10, num_chains=2
+        switch(y), key, num_warmup=20, num_samples=10, num_chains=2, return_inferencedata=False
     )
     first = run(jnp.array([1.0, 2.5]), jax.random.key(0))
     compiles_before = len(compile_events)

@@ -19,6 +19,12 @@ from pplx import compound, diagnostics
 
 Z = 4.0  # several marginals compared per test
 
+
+def posterior_run(*args, **kwargs):
+    """The compound driver's Posterior (its documented ``return_inferencedata=False``)."""
+    return compound.sample(*args, return_inferencedata=False, **kwargs)
+
+
 # ----- two-component mixture with explicit assignments --------------------------------
 Y_MIX = np.array([-2.1, -1.4, 0.3, 1.9, 2.6])
 PRIOR_MEANS, PRIOR_SD, P1 = np.array([-2.0, 2.0]), 1.5, 0.4
@@ -68,7 +74,7 @@ def assert_within_mcse(indicators, exact, what, ess=None):
 
 
 def test_mixture_assignments_match_enumeration():
-    post = compound.sample(
+    post = posterior_run(
         mixture(jnp.asarray(Y_MIX)), jax.random.key(1), num_warmup=300, num_samples=1000
     )
     assert post.draws["k"].shape == (4, 1000, len(Y_MIX))
@@ -115,7 +121,7 @@ def exact_switch_posterior():
 
 @pytest.mark.parametrize("method", ["gibbs", "metropolis"])
 def test_change_point_switch_matches_closed_form(method):
-    post = compound.sample(
+    post = posterior_run(
         change_point(jnp.asarray(COUNTS, float)),
         jax.random.key(2),
         num_warmup=300,
@@ -142,7 +148,7 @@ def small(y):
 
 def test_same_key_same_draws_and_defaults():
     m = small(jnp.array(0.7))
-    run = lambda key: compound.sample(
+    run = lambda key: posterior_run(
         m, key, num_warmup=30, num_samples=20, num_chains=2, step={"mu": "slice"}
     )
     a, b = run(jax.random.key(3)), run(jax.random.key(3))
@@ -156,7 +162,7 @@ def test_same_key_same_draws_and_defaults():
 
 
 def test_continuous_metropolis_and_to_arviz():
-    post = compound.sample(
+    post = posterior_run(
         small(jnp.array(0.7)), jax.random.key(0), 30, 10, 2, step={"mu": "metropolis"}
     )
     idata = post.to_arviz()
@@ -177,9 +183,66 @@ def test_continuous_metropolis_and_to_arviz():
 )
 def test_clear_errors(step, error, match):
     with pytest.raises(error, match=match):
-        compound.sample(small(jnp.array(0.7)), jax.random.key(0), 10, 10, 1, step=step)
+        posterior_run(small(jnp.array(0.7)), jax.random.key(0), 10, 10, 1, step=step)
 
 
 def test_unbound_model_is_rejected():
     with pytest.raises(TypeError, match="bound pplx model"):
-        compound.sample(small, jax.random.key(0))
+        posterior_run(small, jax.random.key(0))
+
+
+# ----- InferenceData by default, and pplx.sample's step assignment ----------------------
+def test_default_result_is_inferencedata():
+    idata = compound.sample(small(jnp.array(0.7)), jax.random.key(0), 30, 10, 2)
+    assert idata.posterior["k"].shape == idata.posterior["n"].shape == (2, 10)
+    assert "gibbs_acceptance_rate" in idata.sample_stats
+    assert idata.posterior.attrs["step_methods"] == str(
+        {"k": "gibbs", "mu": "nuts", "n": "metropolis"}
+    )
+
+
+RUN = dict(num_warmup=40, num_samples=20, num_chains=2)
+
+
+@pplx.model
+def continuous(y):
+    mu = pplx.sample("mu", dist.Normal(0.0, 2.0))
+    pplx.sample("y", dist.Normal(mu, 1.0), obs=y)
+
+
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # short runs
+def test_sample_picks_nuts_for_continuous_models(capsys):
+    idata = pplx.sample(continuous(jnp.array(0.3)), jax.random.key(0), **RUN)
+    assert idata.posterior.attrs["step_methods"] == str({"mu": "nuts"})
+    assert idata.posterior.attrs["sampler"] == "nuts"
+    assert capsys.readouterr().err.count("pplx.sample: steps {mu: nuts}") == 1
+
+
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # short runs
+def test_sample_picks_compound_unless_allowed_to_marginalise(capsys):
+    m = small(jnp.array(0.7))
+    idata = pplx.sample(m, jax.random.key(0), progress_bar=False, **RUN)
+    assert idata.posterior.attrs["step_methods"] == str(
+        {"mu": "nuts", "n": "metropolis", "k": "gibbs"}
+    )
+    assert {"mu", "n", "k"} <= set(idata.posterior.data_vars)
+    assert capsys.readouterr().err == ""  # progress_bar=False: quiet
+    # allowed: k is summed out, the unbounded n keeps its Metropolis step
+    idata = pplx.sample(m, jax.random.key(0), marginalize="auto", progress_bar=False, **RUN)
+    assert idata.posterior.attrs["step_methods"] == str(
+        {"mu": "nuts", "n": "metropolis", "k": "marginalized"}
+    )
+    assert idata.posterior.attrs["marginalized"] == "k"
+    assert "k" not in idata.posterior and "n" in idata.posterior
+
+
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # short runs
+def test_sample_marginalises_then_runs_nuts():
+    idata = pplx.sample(
+        mixture(jnp.asarray(Y_MIX)), jax.random.key(0), marginalize="auto",
+        progress_bar=False, **RUN,
+    )  # fmt: skip
+    assert idata.posterior.attrs["step_methods"] == str({"mu": "nuts", "k": "marginalized"})
+    assert idata.posterior.attrs["sampler"] == "nuts" and "k" not in idata.posterior
+    with pytest.raises(ValueError, match="compound step.*does not take \\['thinning'\\]"):
+        pplx.sample(small(jnp.array(0.7)), jax.random.key(0), thinning=2, **RUN)

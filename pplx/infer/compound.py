@@ -17,8 +17,13 @@ Example:
     ...     mu = pplx.sample("mu", dist.Normal(0.0, 3.0))
     ...     with pplx.plate("obs", y.shape[0]):
     ...         pplx.sample("y", dist.Normal(mu + 2.0 * k, 1.0), obs=y)
+    >>> idata = compound.sample(coin_or_die(jnp.array([1.0, 2.5])), jax.random.key(0),
+    ...                         num_warmup=50, num_samples=20, num_chains=2)
+    >>> idata.posterior["k"].shape, idata.posterior.attrs["step_methods"]
+    ((2, 20), "{'k': 'gibbs', 'mu': 'nuts'}")
     >>> post = compound.sample(coin_or_die(jnp.array([1.0, 2.5])), jax.random.key(0),
-    ...                        num_warmup=50, num_samples=20, num_chains=2)
+    ...                        num_warmup=50, num_samples=20, num_chains=2,
+    ...                        return_inferencedata=False)
     >>> post.draws["k"].shape, sorted(s for s in post.stats if s.startswith("gibbs"))
     ((2, 20), ['gibbs_acceptance_rate', 'gibbs_lp', 'gibbs_n_changed'])
 """
@@ -266,7 +271,10 @@ def sample(
     target_accept: float = 0.8,
     max_tree_depth: int = 10,
     dense_mass: bool = False,
-) -> Posterior:
+    coords: dict | None = None,
+    progress_bar: bool = True,
+    return_inferencedata: bool = True,
+):
     """Sample a model with continuous and discrete latents by a compound step.
 
     Args:
@@ -278,12 +286,18 @@ def sample(
             ``"metropolis"`` (either). Defaults: NUTS for continuous sites, Gibbs for
             binary, categorical and bounded integer sites, Metropolis for the others.
         target_accept, max_tree_depth, dense_mass: NUTS settings.
+        coords: coordinate values by dimension name.
+        progress_bar: accepted for the same call as :func:`pplx.nuts` (the compound
+            run is one compiled program and shows no bar).
+        return_inferencedata: False returns the :class:`pplx.Posterior` (with the
+            final ``state``) instead of ArviZ ``InferenceData``.
 
     Returns:
-        A :class:`pplx.Posterior`: draws ``(chain, draw, *shape)`` of every latent site
-        (continuous ones constrained) and deterministic; stats prefixed by block
-        (``nuts_diverging``, ``gibbs_acceptance_rate``, ...), plus ``lp`` and, with a
-        NUTS block, ``diverging``. ``attrs["step_methods"]`` records the assignment.
+        ArviZ ``InferenceData`` (as :func:`pplx.nuts`), or a :class:`pplx.Posterior`
+        with ``return_inferencedata=False``: draws ``(chain, draw, *shape)`` of every
+        latent site (continuous ones constrained) and deterministic; stats prefixed by
+        block (``nuts_diverging``, ``gibbs_acceptance_rate``, ...), plus ``lp`` and, with
+        a NUTS block, ``diverging``. ``attrs["step_methods"]`` records the assignment.
     """
     # checks, layout and assignment in Python on the concrete model, before compiling
     plan = _prepare(
@@ -293,12 +307,14 @@ def sample(
     draws, stats, state = _run_compiled(model, key, plan)
     sites = model.named_vars
     observed = model.observed_data()
-    return Posterior(
+    posterior = Posterior(
         draws={k: np.asarray(v) for k, v in draws.items()},
         stats={k: np.asarray(v) for k, v in stats.items()},
         dims={k: sites[k].dims for k in draws if k in sites},
         observed={k: np.asarray(v) for k, v in observed.items()},
         observed_dims={k: sites[k].dims for k in observed},
-        attrs={"step_methods": str(dict(plan.assignment))},
+        attrs={"step_methods": str(dict(plan.assignment)), "sampler": "compound"},
         state=state,
+        coords=model.check_coords(coords),
     )
+    return posterior.to_arviz() if return_inferencedata else posterior
