@@ -45,7 +45,7 @@ def main() -> None:
     y = np.sin(x) + 0.3 * np.cos(2.5 * x) + rng.normal(0.0, 0.2, x.size)
     model = gp(jnp.asarray(x), y=jnp.asarray(y))
     idata = pplx.nuts(
-        model, jax.random.key(0), num_warmup=400, num_samples=400, num_chains=2, progress_bar=False
+        model, jax.random.key(0), num_warmup=300, num_samples=300, num_chains=2, progress_bar=False
     )
 
     import arviz as az

@@ -56,8 +56,8 @@ def main() -> None:
     idata = pplx.nuts(
         logistic(X, y),
         jax.random.key(2),
-        num_warmup=300,
-        num_samples=300,
+        num_warmup=200,
+        num_samples=200,
         num_chains=2,
         progress_bar=False,
     )
@@ -66,7 +66,7 @@ def main() -> None:
 
     print(
         f"ADVI: 2000 steps of {BATCH} rows in {advi_s:.1f} s; NUTS on all "
-        f"{NUM_ROWS} rows (2 x 300 draws) in {nuts_s:.1f} s\n"
+        f"{NUM_ROWS} rows (2 x 200 draws) in {nuts_s:.1f} s\n"
     )
     print("coefficient   true    ADVI mean (sd)    NUTS mean (sd)")
     for j in range(NUM_FEATURES):
