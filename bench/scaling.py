@@ -2,6 +2,7 @@
 
     python -m bench.scaling                       # 1, 4, 16, 64, 256, 1024 chains
     python -m bench.scaling --quick               # up to 64 chains, shorter runs
+    python -m bench.scaling --devices 1 2 4       # the devices axis (bench/scaling_devices.py)
 
 pplx (chains vectorised with ``vmap`` inside one compiled program) against NumPyro
 ``chain_method="vectorized"``, on one cheap model (eight schools by default). Each point
@@ -38,6 +39,8 @@ def parse_args(argv=None):
     p.add_argument("--timeout", type=float, default=1800.0)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--name", default=None)
+    p.add_argument("--devices", nargs="*", type=int, default=None, help="forced CPU devices")
+    p.add_argument("--rows", type=int, default=100_000, help="rows (with --devices)")
     return p.parse_args(argv)
 
 
@@ -131,6 +134,8 @@ def plot(result, path: Path) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.devices:
+        return devices_main(args)
     model = resolve_model(args.model)
     chains = args.chains or (QUICK_CHAINS if args.quick else CHAINS)
     warmup = args.warmup if args.warmup is not None else (200 if args.quick else 1000)
@@ -166,6 +171,22 @@ def main(argv=None) -> int:
     path.with_suffix(".md").write_text(markdown(result))
     plot(result, path.with_suffix(".png"))
     print(f"wrote {path} and its .md and .png")
+    return 0
+
+
+def devices_main(args) -> int:
+    """The devices axis: ratios against one forced CPU device (bench/scaling_devices.py)."""
+    from bench import scaling_devices
+
+    chains = (args.chains or [4])[0]
+    warmup = args.warmup if args.warmup is not None else (100 if args.quick else 300)
+    draws = args.draws or (100 if args.quick else 300)
+    points = scaling_devices.study(args.devices, args.rows, chains, warmup, draws)
+    name = "scaling-devices-" + (args.name or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(points, indent=1))
+    path.with_suffix(".md").write_text(scaling_devices.markdown(points, chains, warmup, draws))
+    print(f"wrote {path} and its .md")
     return 0
 
 

@@ -1,0 +1,145 @@
+"""The devices axis of ``bench.scaling``: 1, 2, 4 forced CPU devices (ratios only).
+
+    python -m bench.scaling --devices 1 2 4            # N = 1e5 rows, d = 20
+    python -m bench.scaling --devices 1 2 4 --rows 1000000
+
+Logistic regression with ``--rows`` rows and 20 coefficients. For each device count a
+fresh process (``XLA_FLAGS=--xla_force_host_platform_device_count=D``) measures:
+
+- the time of one log-density gradient with the rows split over the D devices
+  (``pplx.infer.devices.sharded_logdensity``), against the unsplit gradient;
+- chains over devices: NUTS with ``--chains`` chains, ``chain_method="parallel"``
+  (D devices) against the same chains in sequence on one device (sampling time after
+  compilation, min bulk ESS per second);
+- one chain with its rows split over the devices (``data_sharding="obs"``), ESS/s.
+
+Forced CPU devices share the machine's cores: on a 2-core machine no ratio can pass 2,
+and 4 devices oversubscribe the cores. The figures show overheads, not GPU speed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+D = 20
+
+
+def _time(fn, *args, repeats: int = 20) -> float:
+    import jax
+
+    jax.block_until_ready(fn(*args))
+    start = time.perf_counter()
+    for _ in range(repeats):
+        jax.block_until_ready(fn(*args))
+    return (time.perf_counter() - start) / repeats
+
+
+def _timed_run(run, key):
+    import jax
+
+    jax.block_until_ready(run(key))  # compile (and a first run)
+    start = time.perf_counter()
+    out = jax.block_until_ready(run(jax.random.fold_in(key, 1)))
+    return out, time.perf_counter() - start
+
+
+def worker(rows: int, chains: int, warmup: int, draws: int) -> dict:
+    """One process's measurements (its device count was set before JAX started)."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    jax.config.update("jax_enable_x64", True)
+    import pplx
+    import pplx.distributions as dist
+    from pplx import diagnostics
+    from pplx.infer import devices
+
+    @pplx.model
+    def logreg(X, y):
+        beta = pplx.sample("beta", dist.Normal(0.0, 1.0).expand((X.shape[1],)).to_event(1))
+        with pplx.plate("obs", X.shape[0]):
+            pplx.sample("y", dist.Bernoulli(logits=X @ beta), obs=y)
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(rows, D)) / np.sqrt(D)
+    y = (rng.random(rows) < 1 / (1 + np.exp(-X @ rng.normal(size=D)))).astype(float)
+    model = logreg(jnp.asarray(X), jnp.asarray(y))
+    z = jnp.zeros(model.num_dims)
+    num = len(jax.devices())
+    out = {"devices": num, "rows": rows}
+    out["grad_s"] = _time(jax.jit(jax.grad(model.logdensity)), z)
+    sharded = devices.sharded_logdensity(model, "obs")
+    out["sharded_grad_s"] = _time(jax.jit(jax.grad(sharded)), z)
+
+    def ess_per_s(result, seconds):
+        ess = diagnostics.ess_bulk(np.asarray(result.draws["beta"]))
+        return float(np.min(ess)) / seconds
+
+    settings = dict(num_warmup=warmup, num_samples=draws)
+    method = "parallel" if num > 1 else "auto"
+    run = jax.jit(
+        lambda k: pplx.infer.nuts_run(model, k, num_chains=chains, chain_method=method, **settings)
+    )
+    res, secs = _timed_run(run, jax.random.key(0))
+    out.update(chains_s=secs, chains_ess_per_s=ess_per_s(res, secs))
+    one = jax.jit(
+        lambda k: pplx.infer.nuts_run(
+            model, k, num_chains=1, data_sharding="obs" if num > 1 else None, **settings
+        )
+    )
+    res, secs = _timed_run(one, jax.random.key(0))
+    out.update(data_s=secs, data_ess_per_s=ess_per_s(res, secs))
+    return out
+
+
+def study(device_counts, rows: int, chains: int, warmup: int, draws: int) -> list[dict]:
+    """Run :func:`worker` in a fresh process per device count; ratios to one device."""
+    points = []
+    for num in device_counts:
+        env = {
+            **os.environ,
+            "XLA_FLAGS": f"--xla_force_host_platform_device_count={num}",
+            "JAX_PLATFORMS": "cpu",
+        }
+        args = [str(a) for a in (rows, chains, warmup, draws)]
+        cmd = [sys.executable, "-m", "bench.scaling_devices", *args]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
+        if proc.returncode:
+            raise RuntimeError(proc.stderr[-2000:])
+        points.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print(json.dumps(points[-1]), flush=True)
+    base = points[0]
+    for p in points:
+        p["grad_speedup"] = base["grad_s"] / p["sharded_grad_s"]
+        p["chains_speedup"] = base["chains_s"] / p["chains_s"]
+        p["data_ess_ratio"] = p["data_ess_per_s"] / base["data_ess_per_s"]
+    return points
+
+
+def markdown(points: list[dict], chains: int, warmup: int, draws: int) -> str:
+    lines = [
+        f"# Devices axis: logistic regression, {points[0]['rows']} rows, d = {D}",
+        "",
+        f"NUTS {warmup} warmup + {draws} draws; {chains} chains over the devices; "
+        "forced CPU devices sharing the machine's cores (ratios to 1 device).",
+        "",
+        "| devices | grad ms (split) | grad speedup | chains s | chains speedup | "
+        "chains ESS/s | 1 chain split s | split ESS/s ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for p in points:
+        lines.append(
+            f"| {p['devices']} | {1e3 * p['sharded_grad_s']:.2f} | {p['grad_speedup']:.2f} | "
+            f"{p['chains_s']:.2f} | {p['chains_speedup']:.2f} | {p['chains_ess_per_s']:.1f} | "
+            f"{p['data_s']:.2f} | {p['data_ess_ratio']:.2f} |"
+        )
+    return "\n".join(lines + [""])
+
+
+if __name__ == "__main__":
+    print(json.dumps(worker(*(int(a) for a in sys.argv[1:5]))))
