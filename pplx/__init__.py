@@ -22,6 +22,7 @@ from pplx.infer.checkpoint import load_state, save_state
 from pplx.infer.discrete import infer_discrete
 from pplx.infer.drivers import hmc, mcmc, nuts, sample
 from pplx.infer.entry import nuts_run, to_posterior
+from pplx.infer.until import Converged
 from pplx.infer.predictive import posterior_predictive, prior_predictive
 from pplx.model import Model, model
 from pplx.model.enumerate import marginalize
@@ -66,6 +67,7 @@ __all__ = [
     "hmc",
     "mcmc",
     "nuts_run",
+    "Converged",
     "plate",
     "posterior_predictive",
     "prior_predictive",

@@ -1,5 +1,7 @@
 """Run until converged: the JAX estimators against ArviZ, and the stopping rule's oracles."""
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -61,3 +63,156 @@ def test_all_diagnostics_shapes_and_errors():
     assert r.shape == b.shape == t.shape == (3,)
     with pytest.raises(ValueError, match="chain, draw"):
         je.ess_bulk(jnp.ones(10))
+
+
+# ----- the stopping rule on an AR(1) "sampler" with known ESS per draw -----------------
+from pplx.infer.until import Converged, until_loop  # noqa: E402
+
+PHI, CHAINS = 0.5, 4
+
+
+def _ar_block(offsets, every):
+    """A block function drawing AR(1) chains (stationary sd 1) around ``offsets``."""
+
+    def block(carry):
+        key, x = carry
+        key, sub = jax.random.split(key)
+        noise = jax.random.normal(sub, (every, CHAINS)) * np.sqrt(1 - PHI**2)
+
+        def step(x, e):
+            x = PHI * x + e
+            return x, x
+
+        x, xs = jax.lax.scan(step, x, noise)
+        return (key, x), (xs[..., None] + offsets[None, :, None], jnp.zeros((every, CHAINS)))
+
+    return block
+
+
+def _run_ar(key, until, offsets):
+    block = _ar_block(offsets, until.check_every)
+    key, sub = jax.random.split(key)
+    carry = (key, jax.random.normal(sub, (CHAINS,)))
+    shapes = jax.eval_shape(block, carry)[1]
+    _, buf, info = until_loop(block, carry, until, shapes)
+    return buf[0], info
+
+
+def test_stopping_draw_count_matches_the_true_ess_per_draw():
+    from pplx.diagnostics import ess_bulk
+
+    until = Converged(rhat=1.05, ess_bulk=400, ess_tail=None, max_draws=2000, check_every=25)
+    keys = jax.random.split(jax.random.key(0), 16)
+    run = jax.jit(jax.vmap(lambda k: _run_ar(k, until, jnp.zeros(CHAINS))))
+    bufs, info = run(keys)
+    stops = np.asarray(info.num_draws)
+    # true ESS per draw of AR(1): (1 - phi) / (1 + phi); 4 chains -> 300 draws for 400
+    predicted = 400 / (CHAINS * (1 - PHI) / (1 + PHI))
+    assert np.all(np.asarray(info.converged))
+    # the estimated ESS has ~10% relative error at this size: the mean of 16 stops lies
+    # within ~3% of the first crossing; allow 15% (and the check granularity)
+    assert abs(stops.mean() - predicted) < 0.15 * predicted + 25, (stops, predicted)
+    # each run stops at the first check where ArviZ's bulk ESS (numpy oracle) >= 400
+    for b, n in zip(np.asarray(bufs)[:4], stops[:4], strict=True):
+        draws = np.swapaxes(b[:n, :, 0], 0, 1)
+        assert float(ess_bulk(draws)) >= 400
+        assert n == 25 or float(ess_bulk(draws[:, : n - 25])) < 400
+
+
+def test_separated_chains_never_converge():
+    until = Converged(max_draws=1000, check_every=100)
+    offsets = jnp.array([-5.0, -5.0, 5.0, 5.0])
+    buf, info = jax.jit(lambda k: _run_ar(k, until, offsets))(jax.random.key(1))
+    assert not bool(info.converged) and int(info.num_draws) == 1000
+    assert float(jnp.max(info.rhat)) > 1.5
+
+
+@pytest.mark.parametrize(
+    "settings, match",
+    [
+        (dict(max_draws=100, check_every=200), "below check_every"),
+        (dict(max_draws=1000, check_every=300), "multiple"),
+        (dict(rhat=0.99), "exceed 1.0"),
+        (dict(ess_bulk=1e9, max_draws=1000), "cannot be reached"),
+        (dict(check_every=2, max_draws=10), ">= 4"),
+    ],
+)
+def test_bad_settings_raise(settings, match):
+    with pytest.raises(ValueError, match=match):
+        Converged(**settings).check(num_chains=4)
+    with pytest.raises(ValueError, match="num_chains >= 2"):
+        Converged().check(num_chains=1)
+
+
+# ----- NUTS end to end -------------------------------------------------------------------
+import pplx  # noqa: E402
+import pplx.distributions as dist  # noqa: E402
+
+
+@pplx.model
+def _mean_model(y):
+    mu = pplx.sample("mu", dist.Normal(0.0, 10.0))
+    sigma = pplx.sample("sigma", dist.HalfNormal(2.0))
+    pplx.sample("y", dist.Normal(mu, sigma).expand(y.shape).to_event(1), obs=y)
+
+
+def test_nuts_until_stops_converged():
+    import arviz as az
+
+    m = _mean_model(jnp.linspace(-1.0, 2.0, 20))
+    until = Converged(ess_bulk=300, ess_tail=300, max_draws=2000, check_every=100)
+    key = jax.random.key(4)
+    idata = pplx.nuts(m, key, num_warmup=300, num_chains=4, until=until, progress_bar=False)
+    attrs = idata.posterior.attrs
+    n = idata.posterior.sizes["draw"]
+    assert attrs["until_reason"] == "converged" and attrs["until_num_draws"] == n < 2000
+    assert n % 100 == 0
+    # the oracle: ArviZ on the returned draws (same values as the loop's check, up to
+    # the constrained scale of sigma, which rank statistics do not see)
+    assert float(az.ess(idata, method="bulk").to_array().min()) >= 300
+    assert float(az.ess(idata, method="tail").to_array().min()) >= 300
+    assert float(az.rhat(idata).to_array().max()) <= 1.01
+
+
+@pytest.mark.slow
+def test_nuts_until_draws_equal_a_fixed_run_prefix():
+    # same key, same per-iteration keys: the pure entry's draws are a fixed run's (both
+    # run op by op here, so they round alike; compiled programs may fuse apart)
+    m = _mean_model(jnp.linspace(-1.0, 2.0, 20))
+    until = Converged(ess_bulk=300, ess_tail=300, max_draws=400, check_every=100)
+    key = jax.random.key(4)
+    res, info = pplx.infer.nuts_until(m, key, until, num_warmup=300)
+    n = int(info.num_draws)
+    fixed = pplx.infer.nuts_run(m, key, num_warmup=300, num_samples=n, chain_method="vectorized")
+    np.testing.assert_allclose(res.draws["mu"][:, :n], fixed.draws["mu"], atol=1e-10)
+
+
+def test_nuts_until_stops_on_max_draws_and_resumes():
+    m = _mean_model(jnp.linspace(-1.0, 2.0, 20))
+    until = Converged(ess_bulk=1000, ess_tail=None, max_draws=200, check_every=100)
+    with pytest.warns(pplx.ConvergenceWarning):  # it did not converge
+        post = pplx.nuts(
+            m,
+            jax.random.key(5),
+            num_warmup=200,
+            num_chains=2,
+            until=until,
+            progress_bar=False,
+            return_inferencedata=False,
+        )
+    assert post.attrs["until_reason"] == "max_draws" and post.draws["mu"].shape == (2, 200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pplx.ConvergenceWarning)
+        more = pplx.nuts(
+            m,
+            jax.random.key(5),
+            num_warmup=0,
+            num_chains=2,
+            state=post.state,
+            until=until._replace(ess_bulk=50),
+            progress_bar=False,
+            return_inferencedata=False,
+        )
+    assert more.attrs["until_reason"] == "converged"
+    with pytest.raises(ValueError, match="thinning"):
+        pplx.nuts(m, jax.random.key(5), thinning=2, until=until)

@@ -9,6 +9,17 @@ draws in :mod:`pplx.infer.predictive`; variational inference and modes in
 """
 
 from pplx.infer.entry import NUTSResult, hmc_run, mcmc_run, nuts_run
+from pplx.infer.until import Converged, UntilInfo, nuts_until
 from pplx.kernels.spec import HMCSpec, NUTSSpec
 
-__all__ = ["NUTSResult", "nuts_run", "hmc_run", "mcmc_run", "NUTSSpec", "HMCSpec"]
+__all__ = [
+    "NUTSResult",
+    "nuts_run",
+    "hmc_run",
+    "mcmc_run",
+    "NUTSSpec",
+    "HMCSpec",
+    "Converged",
+    "UntilInfo",
+    "nuts_until",
+]

@@ -56,6 +56,7 @@ def nuts(
     progress_bar: bool = True,
     return_inferencedata: bool = True,
     marginalize: str | list | None = None,
+    until=None,
 ):
     """Sample a model with NUTS and return ArviZ ``InferenceData``: the friendly entry.
 
@@ -80,6 +81,9 @@ def nuts(
         marginalize: ``"auto"`` or a list of discrete latent sites with finitely many
             values to sum out first (:func:`pplx.marginalize`); ``attrs["marginalized"]``
             names them and :func:`pplx.infer_discrete` draws them back.
+        until: a :class:`pplx.Converged`: sample (after warmup) until R-hat and ESS
+            targets hold, in one compiled loop, instead of ``num_samples`` draws
+            (:mod:`pplx.infer.until`; ``attrs["until_reason"]`` says why it stopped).
 
     Example:
         >>> import jax, jax.numpy as jnp, pplx
@@ -94,7 +98,11 @@ def nuts(
         >>> idata.posterior["mu"].shape
         (2, 200)
     """
-    options = _options(locals(), "max_tree_depth", "marginalize")
+    options = _options(locals(), "max_tree_depth", "marginalize", "until")
+    if until is not None:  # run until converged (pplx/infer/until_driver.py)
+        from pplx.infer.until_driver import drive_until
+
+        return drive_until(model, key, until, max_tree_depth, **options)
     if marginalize is not None:  # discrete sites summed out (pplx/infer/discrete.py)
         from pplx.infer import discrete
 
