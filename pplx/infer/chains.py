@@ -26,6 +26,7 @@ from pplx.kernels import adaptation as stan_adapt
 from pplx.kernels import adaptation_grad as grad_adapt
 from pplx.kernels.nuts import NUTSInfo, NUTSState
 from pplx.kernels.spec import DEFAULT_KERNEL
+from pplx.kernels.step_size import find_reasonable_step_size
 from pplx.runtime.xla_options import small_loops_active
 
 CHAIN_METHODS = ("auto", "vectorized", "sequential", "parallel")
@@ -233,6 +234,43 @@ def _chain_keys(key, iteration, chain_ids):
     return over_chains(lambda c: jax.random.fold_in(step_key, c))(chain_ids)
 
 
+#: The step-size search draws its momentum from ``fold_in(transition key, this)``.
+_SEARCH_STREAM = 0x5EA4C4
+
+
+def search_step_sizes(logdensity_fn: Callable, keys, kernel_state, adapt):
+    """Each chain's reasonable step size (:mod:`pplx.kernels.step_size`) at its current
+    point and mass matrix, searched from its current step size; dual averaging restarts
+    there. Returns the new adaptation state and the gradient evaluations per chain."""
+
+    def one(key, state, a):
+        eps, num_grads = find_reasonable_step_size(
+            logdensity_fn,
+            jax.random.fold_in(key, _SEARCH_STREAM),
+            state.position,
+            state.logdensity,
+            state.logdensity_grad,
+            a.inverse_mass_matrix,
+            a.step_size,
+        )
+        return a._replace(dual_averaging=stan_adapt.dual_averaging_init(eps), step_size=eps), (
+            num_grads.astype(jnp.int32)
+        )
+
+    return over_chains(one)(keys, kernel_state, adapt)
+
+
+def _maybe_search(logdensity_fn, when, keys, kernel_state, adapt):
+    """:func:`search_step_sizes` where ``when`` (one flag for all chains: a real branch)."""
+    num_chains = kernel_state.position.shape[0]
+    return jax.lax.cond(
+        when,
+        lambda a: search_step_sizes(logdensity_fn, keys, kernel_state, a),
+        lambda a: (a, jnp.zeros(num_chains, jnp.int32)),
+        adapt,
+    )
+
+
 def init_carry(
     logdensity_fn: Callable,
     init_positions: jax.Array | None,
@@ -300,10 +338,14 @@ def advance(
     def body(inner, x: Steps):
         carry, buffer = inner
         keys = _chain_keys(key, carry.iteration, chain_ids)
-        states, info = step(
-            keys, carry.kernel_state, carry.adapt.step_size, carry.adapt.inverse_mass_matrix
-        )
-        adapt = update(carry.adapt, (x.is_slow, x.ends_window), states, info, target_accept)
+        # a reasonable step size before the first warmup transition (Stan, NumPyro)
+        first = x.is_warmup & x.active & (carry.iteration == 0)
+        adapt, grads = _maybe_search(logdensity_fn, first, keys, carry.kernel_state, carry.adapt)
+        states, info = step(keys, carry.kernel_state, adapt.step_size, adapt.inverse_mass_matrix)
+        adapt = update(adapt, (x.is_slow, x.ends_window), states, info, target_accept)
+        if adaptation == "stan":  # and after each new mass matrix (Stan)
+            adapt, more = _maybe_search(logdensity_fn, x.ends_window, keys, states, adapt)
+            grads = grads + more
         adapt = adapt._replace(
             step_size=jnp.where(x.is_last_warmup, finalize(adapt)[0], adapt.step_size)
         )
@@ -315,7 +357,7 @@ def advance(
             states,
             adapt,
             jnp.where(x.is_last_warmup, 0, divergences),  # warmup, then sampling
-            carry.warmup_n_steps + jnp.where(x.is_warmup, info.n_steps, 0),
+            carry.warmup_n_steps + jnp.where(x.is_warmup, info.n_steps + grads, 0),
             carry.iteration + 1,
         )
         new = jax.tree.map(lambda a, b: jnp.where(x.active, a, b), new, carry)

@@ -352,8 +352,13 @@ def _report(model: Model, result: NUTSResult, timer, kernel, return_inferencedat
 
 def _warn_convergence(posterior, max_tree_depth: int | None) -> None:
     from pplx import diagnostics
+    from pplx.infer.stuck_chains import stuck_chain_warnings
 
     for message in diagnostics.convergence_warnings(
         posterior.draws, posterior.stats, max_tree_depth=max_tree_depth
     ):
         warnings.warn(message, ConvergenceWarning, stacklevel=5)
+    step_size = None if posterior.state is None else np.asarray(posterior.state.step_size)
+    if step_size is not None:
+        for message in stuck_chain_warnings(posterior.draws, posterior.stats, step_size):
+            warnings.warn(message, ConvergenceWarning, stacklevel=5)
