@@ -108,4 +108,4 @@ def test_matches_reference_fast(posterior, posteriordb):
 @pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # checked by the rule
 @pytest.mark.parametrize("posterior", SLOW)
 def test_matches_reference(posterior, posteriordb):
-    _check(posterior, posteriordb, num_draws=1000, min_ess=400)
+    _check(posterior, posteriordb, num_draws=REGISTRY[posterior].num_draws, min_ess=400)

@@ -3,8 +3,9 @@
 ``REGISTRY[posterior] = Entry(builder, prepare, settings)``: ``prepare(raw_data)`` turns
 the posteriordb data (a dict of NumPy arrays) into the builder's keyword arguments
 (predictors computed as in the Stan program's ``transformed data``), ``builder(**data)``
-is the bound pplx model, and ``settings`` are the NUTS options the correctness check
-uses for it (a dense mass matrix where the posterior is strongly correlated).
+is the bound pplx model, ``settings`` are the NUTS options the correctness check uses
+for it (a dense mass matrix where the posterior is strongly correlated) and
+``num_draws`` its warmup and draws per chain.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Entry(NamedTuple):
     builder: Any
     prepare: Any
     settings: dict = {}
+    num_draws: int = 1000  # warmup and draws per chain of the correctness check
 
 
 DENSE = {"dense_mass": True}
