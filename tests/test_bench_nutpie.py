@@ -47,7 +47,7 @@ def test_run_skips_nutpie_without_it(monkeypatch, capsys):
 
 def test_run_skips_models_without_a_pymc_version(monkeypatch):
     monkeypatch.setattr(bench_run, "nutpie_available", lambda: None)
-    models = [POSTERIOR, "diamonds-diamonds"]
+    models = [POSTERIOR, "hmm_example-hmm_example"]
     contenders, skip = bench_run.drop_unrunnable(models, ["pplx", "nutpie"])
     assert contenders == ["pplx", "nutpie"]
-    assert skip == {("diamonds-diamonds", "nutpie")}
+    assert skip == {("hmm_example-hmm_example", "nutpie")}
