@@ -23,6 +23,7 @@ from pplx.infer.discrete import infer_discrete
 from pplx.infer.drivers import hmc, mcmc, nuts, sample
 from pplx.infer.entry import nuts_run, to_posterior
 from pplx.infer.until import Converged
+from pplx.infer.many import nuts_many
 from pplx.infer.predictive import posterior_predictive, prior_predictive
 from pplx.model import Model, model
 from pplx.model.enumerate import marginalize
@@ -68,6 +69,7 @@ __all__ = [
     "mcmc",
     "nuts_run",
     "Converged",
+    "nuts_many",
     "plate",
     "posterior_predictive",
     "prior_predictive",

@@ -9,6 +9,7 @@ draws in :mod:`pplx.infer.predictive`; variational inference and modes in
 """
 
 from pplx.infer.entry import NUTSResult, hmc_run, mcmc_run, nuts_run
+from pplx.infer.many import nuts_many_run
 from pplx.infer.until import Converged, UntilInfo, nuts_until
 from pplx.kernels.spec import HMCSpec, NUTSSpec
 
@@ -22,4 +23,5 @@ __all__ = [
     "Converged",
     "UntilInfo",
     "nuts_until",
+    "nuts_many_run",
 ]
