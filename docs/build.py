@@ -9,6 +9,7 @@ Usage::
 
     python docs/build.py               # the whole site, gallery run where stale
     python docs/build.py --no-gallery  # cached gallery pages or placeholders, nothing run
+                                       # (also with PPLX_GALLERY=cache in the environment)
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-gallery", action="store_true", help="run no example")
     args = parser.parse_args()
-    proc = build(gallery=not args.no_gallery)
+    proc = build(gallery=not args.no_gallery and os.environ.get("PPLX_GALLERY") != "cache")
     sys.stderr.write(proc.stderr)
     if proc.returncode != 0:
         sys.exit(proc.returncode)
