@@ -236,6 +236,13 @@ def sample(name_or_model, *args, **kwargs):
     if isinstance(name_or_model, Model):
         kwargs.setdefault("kernel", "auto")  # NUTS, marginalised NUTS or compound
         return mcmc(name_or_model, *args, **kwargs)
+    fn = args[0] if args else kwargs.get("fn")
+    if not (hasattr(fn, "log_prob") and hasattr(fn, "support")):
+        raise TypeError(
+            f"site {name_or_model!r}: pplx.sample expects a distribution, got "
+            f"{type(fn).__name__} ({fn!r:.60}). Write pplx.sample({name_or_model!r}, "
+            "dist.Normal(0.0, 1.0)); a fixed value is pplx.deterministic, a data value obs=."
+        )
     return primitives.sample(name_or_model, *args, **kwargs)
 
 
@@ -261,6 +268,7 @@ def _drive(
     return_inferencedata,
 ):
     """Check, compile (once per shape and settings), run with progress, then report."""
+    key = _as_key(key)
     _check_settings(num_warmup, num_samples, num_chains, target_accept, kernel)
     require_continuous_latents(model, kernel.name)
     _check_run_options(thinning, chain_method, state, num_warmup)
@@ -307,6 +315,34 @@ def _drive(
     return _report(model, result, timer, kernel, return_inferencedata, coords)
 
 
+def _as_key(key):
+    """A PRNG key; a Python int seed becomes ``jax.random.key(seed)``."""
+    if isinstance(key, int | np.integer) and not isinstance(key, bool):
+        return jax.random.key(int(key))
+    if not isinstance(key, jax.Array):
+        raise TypeError(
+            f"key must be a JAX PRNG key or an int seed, got {type(key).__name__}: pass "
+            "jax.random.key(0)."
+        )
+    return key
+
+
+def _check_init_sites(model: Model, init: dict) -> None:
+    names = [s.name for s in model.free_vars]
+    unknown = [k for k in init if k not in names]
+    if unknown:
+        raise ValueError(
+            f"init names {unknown}, not latent sites of model {model.fn.__name__}; its "
+            f"latent sites are {names}."
+        )
+    missing = [k for k in names if k not in init]
+    if missing:
+        raise ValueError(
+            f"init has no value for the latent site(s) {missing} of model "
+            f"{model.fn.__name__}: give a value for every one of {names}."
+        )
+
+
 def _user_init(model: Model, init, key, num_chains: int) -> jax.Array | None:
     if init is None:
         return None
@@ -318,6 +354,11 @@ def _user_init(model: Model, init, key, num_chains: int) -> jax.Array | None:
                 f"init must be a dict of values, 'advi' or 'pathfinder'; got {init!r}."
             )
         return vi.nuts_init(model, jax.random.fold_in(key, 7), method=init, num_chains=num_chains)
+    if not isinstance(init, dict):
+        raise TypeError(
+            f"init must be a dict of values by site, 'advi' or 'pathfinder'; got {init!r:.60}."
+        )
+    _check_init_sites(model, init)
     z = model.flatten(init)
     if not bool(jnp.isfinite(model.logdensity(z))):
         _raise_not_finite(model, z, "the given init values")

@@ -396,6 +396,21 @@ def conditional_logp(m: Model, names: list[str], fixed: dict) -> ConditionalLogp
     return ConditionalLogp(logdensity_fn, jax.value_and_grad(logdensity_fn), layout)
 
 
+def _check_data(fn: Callable, args: tuple, kwargs: dict) -> None:
+    """Raise ``TypeError`` for data no JAX program can hold (a string), before tracing."""
+    named = [(f"argument {i}", a) for i, a in enumerate(args)] + list(kwargs.items())
+    for where, value in named:
+        path_leaves = jax.tree_util.tree_flatten_with_path(value)[0]
+        for path, leaf in path_leaves:
+            if isinstance(leaf, str | bytes):
+                at = where + jax.tree_util.keystr(path)
+                raise TypeError(
+                    f"model {fn.__name__}: data {at} is a string ({leaf!r:.40}); data must "
+                    "be arrays or numbers: convert it (e.g. jnp.asarray(values)), or encode "
+                    "categories as integer codes."
+                )
+
+
 def model(fn: Callable) -> Callable[..., Model]:
     """Decorator: ``@pplx.model`` makes ``fn(*data)`` return a bound :class:`Model`.
 
@@ -414,6 +429,7 @@ def model(fn: Callable) -> Callable[..., Model]:
 
     @functools.wraps(fn)
     def bind(*args, **kwargs) -> Model:
+        _check_data(fn, args, kwargs)
         return Model(fn, args, kwargs)
 
     bind.model_fn = fn
