@@ -238,7 +238,7 @@ def _chain_keys(key, iteration, chain_ids):
 _SEARCH_STREAM = 0x5EA4C4
 
 
-def search_step_sizes(logdensity_fn: Callable, keys, kernel_state, adapt):
+def _search_step_sizes(logdensity_fn: Callable, keys, kernel_state, adapt):
     """Each chain's reasonable step size (:mod:`pplx.kernels.step_size`) at its current
     point and mass matrix, searched from its current step size; dual averaging restarts
     there. Returns the new adaptation state and the gradient evaluations per chain."""
@@ -261,11 +261,11 @@ def search_step_sizes(logdensity_fn: Callable, keys, kernel_state, adapt):
 
 
 def _maybe_search(logdensity_fn, when, keys, kernel_state, adapt):
-    """:func:`search_step_sizes` where ``when`` (one flag for all chains: a real branch)."""
+    """:func:`_search_step_sizes` where ``when`` (one flag for all chains: a real branch)."""
     num_chains = kernel_state.position.shape[0]
     return jax.lax.cond(
         when,
-        lambda a: search_step_sizes(logdensity_fn, keys, kernel_state, a),
+        lambda a: _search_step_sizes(logdensity_fn, keys, kernel_state, a),
         lambda a: (a, jnp.zeros(num_chains, jnp.int32)),
         adapt,
     )
