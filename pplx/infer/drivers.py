@@ -29,6 +29,7 @@ from pplx.infer.entry import (
 from pplx.kernels.spec import HMCSpec, NUTSSpec
 from pplx.model import Model
 from pplx.model.checks import require_continuous_latents
+from pplx.results.prefetch import prefetch_arviz
 from pplx.runtime import progress as progress_lib
 from pplx.runtime.timing import Timer
 
@@ -275,6 +276,8 @@ def _drive(
     check_adaptation(adaptation, dense_mass)
     chain_method = resolve_chain_method(chain_method, num_chains)
     coords = model.check_coords(coords)
+    if return_inferencedata:
+        prefetch_arviz()  # imports while XLA compiles (see pplx.results.prefetch)
     settings = dict(
         kernel=kernel,
         num_warmup=num_warmup,

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-# ArviZ 0.2x prints this FutureWarning once a day on import; pplx users did not ask for it
-_ARVIZ_REFACTOR_MESSAGE = r"(?s)\s*ArviZ is undergoing a major refactor"
+from pplx.results.prefetch import ARVIZ_REFACTOR_MESSAGE as _ARVIZ_REFACTOR_MESSAGE
+from pplx.results.prefetch import wait_for_arviz
 
 
 def import_arviz():
@@ -21,6 +21,7 @@ def import_arviz():
         >>> hasattr(az, "InferenceData")
         True
     """
+    wait_for_arviz()  # an import started by prefetch_arviz (drivers) finishes first
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_ARVIZ_REFACTOR_MESSAGE, category=FutureWarning)
         import arviz as az
