@@ -42,8 +42,7 @@ REGISTRY: dict[str, Entry] = {
         hmm.hmm_drive_0, partial(hmm.drive_data, normal=False)
     ),
     "bball_drive_event_1-hmm_drive_1": Entry(hmm.hmm_drive_1, partial(hmm.drive_data, normal=True)),
-    # a gradient through the Lotka-Volterra solve costs ~10 ms here: shorter runs
-    "hudson_lynx_hare-lotka_volterra": Entry(ode.lotka_volterra, ode.lotka_volterra_data, {}, 300),
+    "hudson_lynx_hare-lotka_volterra": Entry(ode.lotka_volterra, ode.lotka_volterra_data),
     "one_comp_mm_elim_abs-one_comp_mm_elim_abs": Entry(ode.one_comp_mm_elim_abs, ode.one_comp_data),
     "sblrc-blr": Entry(R.blr, R.sblrc),
     "kilpisjarvi_mod-kilpisjarvi": Entry(R.kilpisjarvi, R.kilpisjarvi_data, DENSE),
