@@ -22,9 +22,9 @@ from pplx.infer.checkpoint import load_state, save_state
 from pplx.infer.discrete import infer_discrete
 from pplx.infer.drivers import hmc, mcmc, nuts, sample
 from pplx.infer.entry import nuts_run, to_posterior
-from pplx.infer.until import Converged
 from pplx.infer.many import nuts_many
 from pplx.infer.predictive import posterior_predictive, prior_predictive
+from pplx.infer.until import Converged
 from pplx.model import Model, model
 from pplx.model.enumerate import marginalize
 from pplx.model.graph import model_graph

@@ -55,8 +55,10 @@ def test_one_compilation_per_model_shape(compile_events):
     )
     first_traces = counter["traces"]
     # binding's inspection, then the initial-point search, the kernel's init, its step
-    # (traced once for the buffer's shapes and the loop) and the constrained draws
-    assert first_traces == 5, first_traces
+    # (traced once for the buffer's shapes and the loop), the step-size search (once
+    # before the first transition, once after each new mass matrix: two branches of the
+    # loop body) and the constrained draws
+    assert first_traces == 7, first_traces
     new_data, new_key = Y + 1.0, jax.random.key(1)
     compiles_before = len(compile_events)
     pplx.nuts(
@@ -73,9 +75,9 @@ def test_one_compilation_per_model_shape(compile_events):
 def test_log_density_traced_a_bounded_number_of_times():
     counter = {"traces": 0}
     model = make_model(counter)(SIGMA, y=Y)
-    # binding's inspection, then the initial-point search, kernel init, step and
-    # constrained draws: once each
-    checked = eqx.debug.assert_max_traces(model.fn, max_traces=5)
+    # binding's inspection, then the initial-point search, kernel init, step, the two
+    # step-size searches and the constrained draws: once each
+    checked = eqx.debug.assert_max_traces(model.fn, max_traces=7)
     bound = pplx.Model(checked, (SIGMA,), {"y": Y})
     jax.jit(lambda m, k: pplx.nuts_run(m, k, **SETTINGS).draws)(bound, jax.random.key(0))
 

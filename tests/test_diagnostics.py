@@ -26,7 +26,14 @@ def az():
     # Imported lazily: it costs seconds and only the oracle needs it.
     import arviz
 
-    return arviz
+    # ArviZ 0.23 switches to numba kernels when numba is installed (it is, with the
+    # bench-nutpie extra), and its numba mcse_sd fails on numpy 2.4 (float() of a
+    # 1-element array): the oracle is ArviZ's NumPy path
+    was_on = arviz.Numba.numba_flag
+    arviz.Numba.disable_numba()
+    yield arviz
+    if was_on:
+        arviz.Numba.enable_numba()
 
 
 def _ar1(rng, phi, shape):

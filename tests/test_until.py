@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from pplx.diagnostics import jax_estimators as je
+from pplx.kernels import convergence as je
 
 
 def _ar1(rng, chains, draws, phi):

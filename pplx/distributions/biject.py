@@ -6,9 +6,15 @@ Example:
     >>> b = biject_to(constraints.interval(0.0, 2.0))
     >>> float(b.forward(jnp.array(0.0)))
     1.0
+    >>> half_line = biject_to(constraints.interval(0.0, jnp.inf))  # a lower bound only
+    >>> float(half_line.forward(jnp.array(0.0)))
+    1.0
 """
 
 from __future__ import annotations
+
+import jax
+import numpy as np
 
 from pplx.distributions import bijectors as b
 from pplx.distributions import constraints as c
@@ -25,6 +31,27 @@ def _greater_than_eq(con):
     return b.Exp() if con.name == "nonnegative" else b.LowerBound(con.lower)
 
 
+def _all_equal(bound, value: float) -> bool:
+    """True when ``bound`` is concrete and every entry equals ``value`` (an infinity)."""
+    try:
+        return bool(np.all(np.asarray(bound) == value))
+    except (TypeError, jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError):
+        return False  # a traced bound: finite by assumption
+
+
+def _interval(con):
+    # an interval with an infinite end is a half-line (e.g. TruncatedNormal(low=0.0)):
+    # the logistic map onto (lower, inf) would send every value to inf
+    no_lower, no_upper = _all_equal(con.lower, -np.inf), _all_equal(con.upper, np.inf)
+    if no_lower and no_upper:
+        return b.Identity()
+    if no_upper:
+        return b.LowerBound(con.lower)
+    if no_lower:
+        return b.UpperBound(con.upper)
+    return b.IntervalBijector(con.lower, con.upper)
+
+
 def _independent(con):
     return b.IndependentBijector(biject_to(con.base), con.reinterpreted)
 
@@ -35,7 +62,7 @@ _RULES = {
     c.GreaterThan: _greater_than,
     c.GreaterThanEq: _greater_than_eq,
     c.LessThan: lambda con: b.UpperBound(con.upper),
-    c.Interval: lambda con: b.IntervalBijector(con.lower, con.upper),
+    c.Interval: _interval,
     c.Simplex: lambda con: b.StickBreaking(),
     c.OrderedVector: lambda con: b.Ordered(),
     c.PositiveOrderedVector: lambda con: b.Chain([b.Ordered(), b.Exp()]),

@@ -107,8 +107,10 @@ def mcmc_run(
     logdensity = model.logdensity
     if data_sharding is not None:  # one plate's rows split over devices
         if chain_method == "parallel":
-            raise ValueError("data_sharding uses the devices for one chain's data: not "
-                             "with chain_method='parallel' (a 2-D mesh is not supported).")
+            raise ValueError(
+                "data_sharding uses the devices for one chain's data: not "
+                "with chain_method='parallel' (a 2-D mesh is not supported)."
+            )
         logdensity = sharded_logdensity(model, data_sharding)
 
     def run_group(inputs):

@@ -4,7 +4,7 @@ After warmup, the chains advance ``check_every`` draws at a time (the same
 :func:`pplx.infer.chains.advance` a fixed run uses, so the draws are those of a fixed run
 of the same length with the same key); after each block the rank-normalised split R-hat
 and the bulk and tail ESS of every unconstrained coordinate are computed in JAX
-(:mod:`pplx.diagnostics.jax_estimators`, equal to ArviZ's values) on the draws so far,
+(:mod:`pplx.kernels.convergence`, equal to ArviZ's values) on the draws so far,
 and the loop stops when every coordinate meets the targets or ``max_draws`` draws per
 chain are made. The buffer is preallocated to ``max_draws``: one compiled program, no
 host round-trip. Rank R-hat and bulk/tail ESS are invariant to monotone transforms, so
@@ -21,8 +21,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from pplx.diagnostics.jax_estimators import all_diagnostics
 from pplx.infer.chains import advance, as_output, init_carry, schedule
+from pplx.kernels.convergence import all_diagnostics
 from pplx.kernels.spec import DEFAULT_KERNEL
 
 

@@ -79,18 +79,20 @@ def find_reasonable_step_size(
         delta = energy0 - (-new.logdensity + metric.kinetic_energy(new.momentum))
         return jnp.where(jnp.isnan(delta), -jnp.inf, delta) > log_target
 
-    first = accepted(step_size)
-    factor = jnp.where(first, 2.0, 0.5).astype(position.dtype)
-
+    # one evaluation per loop iteration, the first at ``step_size`` itself: the log
+    # density is traced once into the loop body, not a second time before it
     def cond(carry):
-        i, _, crossed = carry
-        return (i < max_steps) & ~crossed
+        i, _, _, crossed = carry
+        return (i <= max_steps) & ~crossed
 
     def body(carry):
-        i, eps, _ = carry
-        eps = eps * factor
-        return i + 1, eps, accepted(eps) != first
+        i, eps, first, _ = carry
+        factor = jnp.where(first, 2.0, 0.5).astype(position.dtype)
+        eps = jnp.where(i == 0, eps, eps * factor)
+        ok = accepted(eps)
+        first = jnp.where(i == 0, ok, first)
+        return i + 1, eps, first, (i > 0) & (ok != first)
 
-    start_carry = (jnp.int32(0), step_size, ~jnp.isfinite(energy0))
-    num_steps, eps, _ = jax.lax.while_loop(cond, body, start_carry)
-    return eps, num_steps + 1
+    start_carry = (jnp.int32(0), step_size, jnp.bool_(False), ~jnp.isfinite(energy0))
+    num_grads, eps, _, _ = jax.lax.while_loop(cond, body, start_carry)
+    return eps, num_grads

@@ -65,9 +65,7 @@ def _reduce(f, v: EnumVar, remaining, rank: int, num_batch: int):
 
 
 def _check_support(total, v: EnumVar, remaining, max_support: int) -> None:
-    clique = sorted(
-        (w for w in remaining if _depends(total, w) or w is v), key=lambda w: -w.axis
-    )
+    clique = sorted((w for w in remaining if _depends(total, w) or w is v), key=lambda w: -w.axis)
     size = math.prod(w.size for w in clique)
     if size > max_support:
         names = [w.name for w in clique]
