@@ -297,6 +297,7 @@ def _drive(
         from pplx.infer.streaming import mcmc_segmented
 
         with Timer() as timer:
+            settings.pop("data_sharding")  # None here: segments run on one device
             result = jax.block_until_ready(mcmc_segmented(model, key, **settings))
         return _report(model, result, timer, kernel, return_inferencedata, coords)
     hook = None
