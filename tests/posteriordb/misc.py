@@ -7,37 +7,11 @@ import numpy as np
 import pplx
 import pplx.distributions as dist
 
+# the benchmark's models are the same programs: one definition serves both
+from bench.models_pplx import eight_schools as eight_schools_noncentered  # noqa: F401
+from bench.models_pplx import gp_pois_regr  # noqa: F401
+
 C = dist.constraints
-
-
-@pplx.model
-def eight_schools_noncentered(y, sigma):
-    """theta = mu + tau * theta_trans (reported), y ~ normal(theta, sigma)."""
-    mu = pplx.sample("mu", dist.Normal(0.0, 5.0))
-    tau = pplx.sample("tau", dist.HalfCauchy(5.0))
-    with pplx.plate("school", y.shape[0]):
-        z = pplx.sample("theta_trans", dist.Normal(0.0, 1.0))
-        theta = pplx.deterministic("theta", mu + tau * z)
-        pplx.sample("y", dist.Normal(theta, sigma), obs=y)
-
-
-def gp_cholesky(x, alpha, rho):
-    """Cholesky factor of alpha^2 exp(-(x_i - x_j)^2 / (2 rho^2)) + 1e-10 I."""
-    d = x[:, None] - x[None, :]
-    cov = alpha**2 * jnp.exp(-(d**2) / (2.0 * rho**2)) + 1e-10 * jnp.eye(x.shape[0])
-    return jnp.linalg.cholesky(cov)
-
-
-@pplx.model
-def gp_pois_regr(x, k):
-    """f = chol(K) f_tilde (reported), k ~ poisson_log(f)."""
-    rho = pplx.sample("rho", dist.Gamma(25.0, 4.0))
-    alpha = pplx.sample("alpha", dist.HalfNormal(2.0))
-    with pplx.plate("point", x.shape[0]):
-        f_tilde = pplx.sample("f_tilde", dist.Normal(0.0, 1.0))
-    f = pplx.deterministic("f", gp_cholesky(x, alpha, rho) @ f_tilde)
-    with pplx.plate("point", x.shape[0]):
-        pplx.sample("k", dist.Poisson(jnp.exp(f)), obs=k)
 
 
 @pplx.model
