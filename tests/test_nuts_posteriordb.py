@@ -10,7 +10,7 @@ import pytest
 
 import pplx
 from pplx import diagnostics
-from tests import pdb_models
+from tests.posteriordb import bound_model
 
 Z = 4.5
 POSTERIORS = ["eight_schools-eight_schools_noncentered", "kidiq-kidscore_momhsiq", "arK-arK"]
@@ -48,7 +48,7 @@ def assert_matches_reference(draws: dict, ref: dict) -> None:
 @pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # checked below
 @pytest.mark.parametrize("posterior", POSTERIORS)
 def test_nuts_matches_reference(posterior, posteriordb):
-    model = pdb_models.bind(posterior, posteriordb.data(posterior))
+    model = bound_model(posterior, posteriordb.data(posterior))
     result = pplx.nuts(
         model,
         jax.random.key(2024),
