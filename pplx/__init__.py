@@ -24,6 +24,7 @@ from pplx.infer.drivers import hmc, mcmc, nuts, sample
 from pplx.infer.entry import nuts_run, to_posterior
 from pplx.infer.many import nuts_many
 from pplx.infer.predictive import posterior_predictive, prior_predictive
+from pplx.infer.sbc import sbc
 from pplx.infer.until import Converged
 from pplx.model import Model, model
 from pplx.model.enumerate import marginalize
@@ -74,6 +75,7 @@ __all__ = [
     "posterior_predictive",
     "prior_predictive",
     "sample",
+    "sbc",
     "save_state",
     "load_state",
     "to_posterior",

@@ -72,13 +72,25 @@ def nuts_many_run(model_fn: Callable, datasets: Sequence, key: jax.Array, **opti
     """
     model, data, n = _stack_datasets(model_fn, datasets)
     keys = jax.random.split(key, n)
+    fit = lambda m, k: nuts_run(m, k, **options)
+    return jax.jit(lambda d, k: fit_each_dataset(fit, model, d, k))(data, keys)
 
-    def one(d, k):
-        return nuts_run(
-            eqx.tree_at(lambda m: m.data, model, d, is_leaf=lambda x: x is None), k, **options
-        )
 
-    return jax.jit(jax.vmap(one))(data, keys)
+def with_data(model, data: tuple):
+    """``model`` with its data leaves replaced by ``data`` (same structure as
+    ``model.data``, ``None`` where an argument is static)."""
+    return eqx.tree_at(lambda m: m.data, model, data, is_leaf=lambda x: x is None)
+
+
+def fit_each_dataset(fit_fn: Callable, model, data: tuple, keys: jax.Array, in_axes=0):
+    """``fit_fn(model_i, key_i)`` for every dataset ``i`` in one ``jax.vmap``: the
+    machinery of :func:`nuts_many_run`, shared with :func:`pplx.sbc`.
+
+    ``data`` has the structure of ``model.data`` with a leading dataset axis on each
+    leaf (``in_axes`` as in ``jax.vmap``: ``None`` for a leaf shared by all datasets);
+    ``keys`` one key per dataset. Traceable (call it inside ``jax.jit``).
+    """
+    return jax.vmap(lambda d, k: fit_fn(with_data(model, d), k), in_axes=(in_axes, 0))(data, keys)
 
 
 def nuts_many(model_fn: Callable, datasets: Sequence, key: jax.Array, **options):
