@@ -18,6 +18,7 @@ import pytest
 import pplx
 import pplx.distributions as dist
 from pplx.model.graph import dependencies
+from pplx.results.arviz_compat import arviz_major, group_names
 
 NAMES = ["a", "b", "c", "d"]
 ARVIZ_STATS = {"lp", "diverging", "acceptance_rate", "energy", "n_steps", "tree_depth", "step_size"}
@@ -60,7 +61,8 @@ def _school_coords_everywhere(idata, groups):
 
 @pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")
 def test_nuts_groups_dims_and_coords(idata):
-    assert {"posterior", "sample_stats", "log_likelihood", "observed_data"} <= set(idata.groups())
+    groups = set(group_names(idata))
+    assert {"posterior", "sample_stats", "log_likelihood", "observed_data"} <= groups
     assert idata.posterior["theta"].dims == ("chain", "draw", "school")
     assert idata.log_likelihood["y"].dims == ("chain", "draw", "school")
     assert idata.observed_data["y"].dims == ("school",)
@@ -74,10 +76,11 @@ def test_nuts_groups_dims_and_coords(idata):
 def test_constant_data_and_loo(idata):
     import arviz as az
 
-    assert "constant_data" in idata.groups()
+    assert "constant_data" in group_names(idata)
     np.testing.assert_allclose(idata.constant_data["sigma"].values, SIGMA)
     # the oracle: ArviZ's own LOO reads log_likelihood with the posterior's shape
-    assert np.isfinite(az.loo(idata).elpd_loo)
+    loo = az.loo(idata)
+    assert np.isfinite(loo.elpd_loo if arviz_major() == 0 else loo.elpd)  # 1.x renamed it
     # pointwise log-likelihood equals the Normal density at each draw
     theta, y, sigma = idata.posterior["theta"].values, np.asarray(Y), np.asarray(SIGMA)
     expect = -0.5 * ((y - theta) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
@@ -88,7 +91,8 @@ def test_prior_predictive_groups_and_coords():
     prior = pplx.prior_predictive(
         schools(SIGMA, y=Y), jax.random.key(1), 50, coords={"school": NAMES}
     )
-    assert {"prior", "prior_predictive", "observed_data", "constant_data"} <= set(prior.groups())
+    groups = set(group_names(prior))
+    assert {"prior", "prior_predictive", "observed_data", "constant_data"} <= groups
     assert prior.prior["theta"].dims == ("chain", "draw", "school")
     _school_coords_everywhere(prior, ["prior", "prior_predictive", "observed_data"])
 
@@ -141,6 +145,7 @@ def test_model_graph_edges_follow_dependencies():
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot program is absent")
 def test_model_graph_renders_to_svg():
+    pytest.importorskip("graphviz")
     svg = pplx.model_graph(nested(jnp.zeros((3, 5)))).pipe(format="svg").decode()
     assert "<svg" in svg and "row (3)" in svg
 
@@ -167,5 +172,7 @@ def test_no_arviz_refactor_warning_from_pplx(tmp_path):
         "Posterior(draws={'x': np.zeros((1, 3))}, stats={}).to_arviz()"
     )
     assert "undergoing a major refactor" not in _fresh_python(code, tmp_path / "a")
-    # the oracle: the same fresh start with a plain import does print it
-    assert "undergoing a major refactor" in _fresh_python("import arviz", tmp_path / "b")
+    # the oracle: the same fresh start with a plain import does print it (ArviZ 0.x only:
+    # 1.x, the refactor itself, prints no such warning)
+    if arviz_major() == 0:
+        assert "undergoing a major refactor" in _fresh_python("import arviz", tmp_path / "b")

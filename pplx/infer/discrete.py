@@ -26,6 +26,9 @@ from pplx.model.enumerate import (
     reported_with,
     sample_marginalized,
 )
+from pplx.results import Posterior
+from pplx.results.arviz_compat import group_dataset, update_attrs, with_group
+from pplx.runtime.keys import as_key
 
 MARGINALIZED_ATTR = "marginalized"
 
@@ -45,11 +48,10 @@ def note(result, attrs: dict):
     """Add ``attrs`` to an InferenceData's groups or a Posterior's attrs; return it."""
     if not attrs:
         return result
-    if hasattr(result, "groups"):
-        for group in result.groups():
-            result[group].attrs.update(attrs)
-    else:
+    if isinstance(result, Posterior):
         result.attrs.update(attrs)
+    else:
+        update_attrs(result, attrs)
     return result
 
 
@@ -100,7 +102,7 @@ def choose_steps(model: Model, marginalize=None) -> tuple[dict[str, str], list[s
     return {s.name: steps[s.name] for s in model.free_vars}, summed
 
 
-_NUTS_ONLY = ("adaptation", "thinning", "chain_method", "init", "state", "log_likelihood")
+_NUTS_ONLY = ("adaptation", "thinning", "init", "state", "log_likelihood")
 
 
 def auto_sample(model: Model, key: jax.Array, *, marginalize=None, **options):
@@ -169,6 +171,7 @@ def infer_discrete(model: Model, idata, key: jax.Array, *, sites=None):
         >>> pplx.infer_discrete(m, idata, jax.random.key(1)).posterior["k"].shape
         (1, 50, 3)
     """
+    key = as_key(key)
     require_bound_model(model, "infer_discrete")
     if sites is None:
         recorded = idata.posterior.attrs.get(MARGINALIZED_ATTR)
@@ -181,7 +184,7 @@ def infer_discrete(model: Model, idata, key: jax.Array, *, sites=None):
     missing = [n for n in names if n not in idata.posterior]
     if missing:
         raise ValueError(f"infer_discrete: the posterior has no draws of {missing}.")
-    post = idata.posterior
+    post = group_dataset(idata, "posterior")
     chains, draws = post.sizes["chain"], post.sizes["draw"]
     flat = {
         n: jnp.asarray(post[n].values.reshape((chains * draws,) + post[n].shape[2:])) for n in names
@@ -195,9 +198,7 @@ def infer_discrete(model: Model, idata, key: jax.Array, *, sites=None):
         value = np.asarray(value).reshape((chains, draws) + np.shape(value)[1:])
         dims = sites_info[name].dims if name in sites_info else ()
         new[name] = (("chain", "draw") + tuple(dims), value)
-    out = idata.copy()
-    out.posterior = post.assign(new)
-    return out
+    return with_group(idata, "posterior", post.assign(new))
 
 
 def _draw_all(marginal: Model, original: Model, key, flat: dict) -> dict:

@@ -16,6 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.infer.entry import NUTSResult, nuts_run
+from pplx.results.arviz_compat import from_groups
+from pplx.runtime.keys import as_key
 
 
 def _stack_datasets(model_fn: Callable, datasets: Sequence):
@@ -70,6 +72,7 @@ def nuts_many_run(model_fn: Callable, datasets: Sequence, key: jax.Array, **opti
         >>> res.draws["mu"].shape
         (3, 2, 100)
     """
+    key = as_key(key)
     model, data, n = _stack_datasets(model_fn, datasets)
     keys = jax.random.split(key, n)
     fit = lambda m, k: nuts_run(m, k, **options)
@@ -114,8 +117,7 @@ def nuts_many(model_fn: Callable, datasets: Sequence, key: jax.Array, **options)
         >>> dict(idata.posterior["mu"].sizes)
         {'chain': 2, 'draw': 100, 'dataset': 2}
     """
-    import arviz as az
-
+    key = as_key(key)
     res = nuts_many_run(model_fn, datasets, key, **options)
     model = model_fn(*(datasets[0] if isinstance(datasets[0], tuple) else (datasets[0],)))
     sites = model.named_vars
@@ -124,4 +126,5 @@ def nuts_many(model_fn: Callable, datasets: Sequence, key: jax.Array, **options)
     dims = {k: ["dataset", *sites[k].dims] for k in res.draws}
     stats = {k: move(v) for k, v in res.stats.items()}
     stats_dims = {k: ["dataset"] for k in stats}
-    return az.from_dict(posterior=posterior, sample_stats=stats, dims={**dims, **stats_dims})
+    groups = {"posterior": posterior, "sample_stats": stats}
+    return from_groups(groups, dims={**dims, **stats_dims})

@@ -8,8 +8,9 @@ import numpy as np
 from pplx.model import Model
 from pplx.model.checks import require_bound_model
 from pplx.model.predictive import predictive_draws
-from pplx.results.posterior import import_arviz
+from pplx.results.arviz_compat import from_groups, group_dataset
 from pplx.runtime.jit import filter_jit
+from pplx.runtime.keys import as_key
 
 _draws_compiled = filter_jit(predictive_draws)
 
@@ -43,6 +44,7 @@ def prior_predictive(
         >>> draws["mu"].shape, draws["y"].shape
         ((100,), (100, 3))
     """
+    key = as_key(key)
     require_bound_model(model, "predictive")
     if not isinstance(num_samples, int) or num_samples < 1:
         raise ValueError(f"num_samples must be a positive int, got {num_samples!r}.")
@@ -83,6 +85,7 @@ def posterior_predictive(
         the dict. Sites returned: observed sites and latents absent from ``posterior``
         (e.g. an observed site bound with ``obs=None`` for prediction), and deterministics.
     """
+    key = as_key(key)
     require_bound_model(model, "predictive")
     samples = _posterior_dict(posterior)
     latent_names = {s.name for s in model.free_vars}
@@ -111,24 +114,17 @@ def posterior_predictive(
 def _posterior_dict(posterior) -> dict[str, np.ndarray]:
     if isinstance(posterior, dict):
         return {k: np.asarray(v) for k, v in posterior.items()}
-    group = getattr(posterior, "posterior", None)
-    if group is None:
+    if getattr(posterior, "posterior", None) is None:
         raise TypeError("posterior must be InferenceData with a posterior group, or a dict.")
+    group = group_dataset(posterior, "posterior")
     return {k: np.asarray(group[k].values) for k in group.data_vars}
 
 
 def _to_arviz(model: Model, groups: dict, coords: dict | None = None):
-    az = import_arviz()
-
     sites = model.named_vars
     observed = {k: np.asarray(v) for k, v in model.observed_data().items()}
     names = set(observed).union(*[set(g) for g in groups.values()])
     dims = {k: list(sites[k].dims) for k in names if k in sites}
     constant = {k: np.asarray(v) for k, v in model.constant_data().items()}
-    return az.from_dict(
-        **groups,
-        observed_data=observed or None,
-        constant_data=constant or None,
-        dims=dims,
-        coords=model.check_coords(coords) or None,
-    )
+    groups = {**groups, "observed_data": observed, "constant_data": constant}
+    return from_groups(groups, dims=dims, coords=model.check_coords(coords))

@@ -1,31 +1,15 @@
 """Results of a run: constrained draws ``(chain, draw, *shape)`` and sample stats, and
-their conversion to ArviZ ``InferenceData`` (ArviZ is imported only there)."""
+their conversion to ArviZ ``InferenceData`` (through :mod:`pplx.results.arviz_compat`)."""
 
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from typing import Any
 
 import numpy as np
 
-from pplx.results.prefetch import ARVIZ_REFACTOR_MESSAGE as _ARVIZ_REFACTOR_MESSAGE
-from pplx.results.prefetch import wait_for_arviz
-
-
-def import_arviz():
-    """Import ArviZ without its "undergoing a major refactor" FutureWarning (that one only).
-
-    Example:
-        >>> az = import_arviz()
-        >>> hasattr(az, "InferenceData")
-        True
-    """
-    wait_for_arviz()  # an import started by prefetch_arviz (drivers) finishes first
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_ARVIZ_REFACTOR_MESSAGE, category=FutureWarning)
-        import arviz as az
-    return az
+from pplx.results.arviz_compat import from_groups
+from pplx.results.arviz_compat import import_arviz as import_arviz  # its old home
 
 
 @dataclasses.dataclass
@@ -68,21 +52,16 @@ class Posterior:
 
     def to_arviz(self):
         """An ``arviz.InferenceData`` with groups posterior, sample_stats, observed_data."""
-        az = import_arviz()
-
         dims = {
             **{k: list(v) for k, v in self.dims.items()},
             **{k: list(v) for k, v in self.observed_dims.items()},
         }
-        idata = az.from_dict(
-            posterior={k: np.asarray(v) for k, v in self.draws.items()},
-            sample_stats={k: np.asarray(v) for k, v in self.stats.items()},
-            observed_data={k: np.asarray(v) for k, v in self.observed.items()} or None,
-            log_likelihood={k: np.asarray(v) for k, v in self.log_likelihood.items()} or None,
-            constant_data={k: np.asarray(v) for k, v in self.constant_data.items()} or None,
-            coords=dict(self.coords) or None,
-            dims=dims,
-        )
-        for group in idata.groups():
-            idata[group].attrs.update(self.attrs)
-        return idata
+        arrays = lambda d: {k: np.asarray(v) for k, v in d.items()}
+        groups = {
+            "posterior": arrays(self.draws),
+            "sample_stats": arrays(self.stats),
+            "observed_data": arrays(self.observed),
+            "log_likelihood": arrays(self.log_likelihood),
+            "constant_data": arrays(self.constant_data),
+        }
+        return from_groups(groups, coords=self.coords, dims=dims, attrs=self.attrs)
