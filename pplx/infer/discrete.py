@@ -28,7 +28,6 @@ from pplx.model.enumerate import (
 )
 from pplx.results import Posterior
 from pplx.results.arviz_compat import group_dataset, update_attrs, with_group
-from pplx.runtime.keys import as_key
 
 MARGINALIZED_ATTR = "marginalized"
 
@@ -102,7 +101,7 @@ def choose_steps(model: Model, marginalize=None) -> tuple[dict[str, str], list[s
     return {s.name: steps[s.name] for s in model.free_vars}, summed
 
 
-_NUTS_ONLY = ("adaptation", "thinning", "init", "state", "log_likelihood")
+_NUTS_ONLY = ("adaptation", "thinning", "chain_method", "init", "state", "log_likelihood")
 
 
 def auto_sample(model: Model, key: jax.Array, *, marginalize=None, **options):
@@ -171,7 +170,6 @@ def infer_discrete(model: Model, idata, key: jax.Array, *, sites=None):
         >>> pplx.infer_discrete(m, idata, jax.random.key(1)).posterior["k"].shape
         (1, 50, 3)
     """
-    key = as_key(key)
     require_bound_model(model, "infer_discrete")
     if sites is None:
         recorded = idata.posterior.attrs.get(MARGINALIZED_ATTR)

@@ -10,7 +10,6 @@ from pplx.model.checks import require_bound_model
 from pplx.model.predictive import predictive_draws
 from pplx.results.arviz_compat import from_groups, group_dataset
 from pplx.runtime.jit import filter_jit
-from pplx.runtime.keys import as_key
 
 _draws_compiled = filter_jit(predictive_draws)
 
@@ -44,7 +43,6 @@ def prior_predictive(
         >>> draws["mu"].shape, draws["y"].shape
         ((100,), (100, 3))
     """
-    key = as_key(key)
     require_bound_model(model, "predictive")
     if not isinstance(num_samples, int) or num_samples < 1:
         raise ValueError(f"num_samples must be a positive int, got {num_samples!r}.")
@@ -85,7 +83,6 @@ def posterior_predictive(
         the dict. Sites returned: observed sites and latents absent from ``posterior``
         (e.g. an observed site bound with ``obs=None`` for prediction), and deterministics.
     """
-    key = as_key(key)
     require_bound_model(model, "predictive")
     samples = _posterior_dict(posterior)
     latent_names = {s.name for s in model.free_vars}
