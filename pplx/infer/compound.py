@@ -5,7 +5,8 @@ get NUTS (with Stan's window adaptation), binary and finite discrete sites get G
 exact enumeration, unbounded integer sites get component-wise discrete Metropolis. The
 ``step`` argument overrides the method per site. Every block is updated in a fixed order
 (continuous blocks first) inside one transition; the whole run (warmup and sampling, all
-chains vectorised) is one ``lax.scan`` in one compiled program.
+chains vectorised, in sequence or split over devices: ``chain_method``) is one
+``lax.scan`` in one compiled program.
 
 Example:
     >>> import jax, jax.numpy as jnp, pplx
@@ -36,11 +37,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pplx.infer.chains import CHAIN_METHODS, over_chains, resolve_chain_method
+from pplx.infer.devices import chain_shards, device_mesh, map_chains
 from pplx.kernels import adaptation
 from pplx.kernels import compound as ck
+from pplx.kernels.gibbs import SiteSpec
 from pplx.kernels.spec import check_run_lengths
 from pplx.model import Model
+from pplx.model.blanket import conditional_fn, gibbs_sites
 from pplx.model.checks import require_bound_model
+from pplx.model.data_dims import constant_data_dims
 from pplx.model.discrete import (
     DiscreteLayout,
     constrained_values,
@@ -51,6 +57,7 @@ from pplx.model.discrete import (
 from pplx.model.initialize import find_initial_position, uniform_candidate
 from pplx.results.posterior import Posterior
 from pplx.runtime.jit import filter_jit
+from pplx.runtime.keys import as_key
 
 METHODS = ("nuts", "metropolis", "slice", "gibbs")
 CONTINUOUS_METHODS = ("nuts", "slice", "metropolis")
@@ -110,9 +117,15 @@ def _check_method(name: str, method: str, layout: DiscreteLayout) -> None:
         )
 
 
-def build_blocks(model, layout, assignment, target_accept, max_tree_depth, dense_mass):
+def build_blocks(
+    model, layout, assignment, target_accept, max_tree_depth, dense_mass, gibbs_sites=None
+):
     """Blocks in update order: continuous (nuts, slice, metropolis), then discrete
-    (gibbs, metropolis); one block per method, holding all its sites' components."""
+    (gibbs, metropolis); one block per method, holding all its sites' components.
+
+    With ``gibbs_sites`` (:func:`pplx.model.blanket.gibbs_sites`) the Gibbs block updates
+    each site from its Markov blanket (elementwise along its plates where it can);
+    without, from the joint log density, component by component."""
     blocks = []
     z_index = {b.name: range(b.offset, b.offset + b.size) for b in model.layout.blocks}
     for method in CONTINUOUS_METHODS:
@@ -130,6 +143,9 @@ def build_blocks(model, layout, assignment, target_accept, max_tree_depth, dense
         idx = [i for n in layout.names if assignment[n] == method for i in layout.indices(n)]
         if not idx:
             continue
+        if method == "gibbs" and gibbs_sites is not None:
+            blocks.append(_blanket_gibbs_block(model, layout, assignment, gibbs_sites))
+            continue
         if method == "gibbs":
             counts = [layout.num_values[i] for i in idx]
             lower = [layout.lower[i] for i in idx]
@@ -138,6 +154,20 @@ def build_blocks(model, layout, assignment, target_accept, max_tree_depth, dense
             kernel = ck.discrete_metropolis_block()
         blocks.append(ck.Block(kernel, tuple(idx), True))
     return blocks
+
+
+def _blanket_gibbs_block(model, layout, assignment, gibbs_sites) -> ck.Block:
+    """One Gibbs block over the Gibbs sites, each updated from its own blanket."""
+    sites = [s for s in gibbs_sites if assignment[s.name] == "gibbs"]
+    specs, fns, idx = [], [], []
+    for site in sites:
+        own = list(layout.indices(site.name))
+        counts = tuple(layout.num_values[i] for i in own)
+        lower = tuple(layout.lower[i] for i in own)
+        specs.append(SiteSpec(len(idx), len(own), counts, lower, site.is_elementwise))
+        fns.append(conditional_fn(model, layout, site))
+        idx += own
+    return ck.Block(ck.sitewise_gibbs_block(specs), tuple(idx), True, tuple(fns))
 
 
 def _stages(num_warmup: int, num_samples: int) -> ck.Stage:
@@ -163,6 +193,7 @@ def sample_run(
     target_accept: float = 0.8,
     max_tree_depth: int = 10,
     dense_mass: bool = False,
+    chain_method: str = "vectorized",
 ) -> CompoundResult:
     """The pure compound run: arrays out, no host work after the checks.
 
@@ -170,27 +201,53 @@ def sample_run(
     the supports of the discrete sites); the run itself is traceable. See :func:`sample`.
     """
     plan = _prepare(
-        model, step, num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass
+        model,
+        step,
+        num_warmup,
+        num_samples,
+        num_chains,
+        target_accept,
+        max_tree_depth,
+        dense_mass,
+        chain_method=chain_method,
     )
     draws, stats, state = _run(model, key, plan)
     return CompoundResult(draws, stats, state, dict(plan.assignment))
 
 
-def _prepare(model, step, num_warmup, num_samples, num_chains, *nuts_settings) -> _Plan:
+def _prepare(
+    model, step, num_warmup, num_samples, num_chains, *nuts_settings, chain_method
+) -> _Plan:
     require_bound_model(model, "pplx.compound.sample")
     check_run_lengths(num_warmup, num_samples, num_chains)
+    chain_method = _check_chain_method(chain_method, num_chains)
     layout = discrete_layout(model)
     assignment = assign_methods(model, layout, step)
     if not assignment:
         raise ValueError(f"model {model.fn.__name__} has no latent sites to sample.")
-    return _Plan(
+    # each Gibbs site's Markov blanket, read once from the model's jaxpr (static)
+    sites = gibbs_sites(model, layout) if "gibbs" in assignment.values() else ()
+    plan = _Plan(
         layout,
         tuple(sorted(assignment.items())),
         num_warmup,
         num_samples,
         num_chains,
         tuple(nuts_settings),
+        chain_method,
     )
+    return plan._replace(gibbs_sites=sites)
+
+
+def _check_chain_method(chain_method: str, num_chains: int) -> str:
+    """The resolved chain method; an unknown one, or chains that the devices do not
+    divide (``"parallel"``), are refused before tracing."""
+    if chain_method not in CHAIN_METHODS:
+        raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}.")
+    chain_method = resolve_chain_method(chain_method, num_chains)
+    if chain_method == "parallel":
+        chain_shards(device_mesh(), num_chains)
+    return chain_method
 
 
 def _initial_state(model, layout, init, key):
@@ -211,42 +268,48 @@ class _Plan(NamedTuple):
     num_samples: int
     num_chains: int
     nuts_settings: tuple  # target_accept, max_tree_depth, dense_mass
+    chain_method: str = "vectorized"
+    gibbs_sites: tuple = ()  # pplx.model.blanket.GibbsSite of each site (Gibbs blocks)
 
 
 def _run(model, key, plan: _Plan):
     layout = plan.layout
-    blocks = build_blocks(model, layout, dict(plan.assignment), *plan.nuts_settings)
+    blocks = build_blocks(
+        model, layout, dict(plan.assignment), *plan.nuts_settings, plan.gibbs_sites or None
+    )
     logdensity = lambda z, ints: joint_logdensity(model, z, ints, layout=layout)
     init, step = ck.compound(logdensity, blocks)
     init_key, run_key = jax.random.split(key)
-    chains = jnp.arange(plan.num_chains)
-    states = jax.vmap(
-        lambda c: _initial_state(model, layout, init, jax.random.fold_in(init_key, c))
-    )(chains)
-
-    def transition(carry, x):
-        t, stage = x
-        keys = jax.vmap(lambda c: jax.random.fold_in(jax.random.fold_in(run_key, t), c))(chains)
-        return jax.vmap(step, in_axes=(0, 0, None))(keys, carry, stage)
-
-    def keep(carry, x):
-        states, infos = transition(carry, x)
-        return states, (states.z, states.ints, states.logdensity, infos)
-
-    # warmup draws are not kept: the warmup scan outputs nothing
     stages = _stages(plan.num_warmup, plan.num_samples)
     total = plan.num_warmup + plan.num_samples
     part = lambda lo, hi: (jnp.arange(lo, hi), jax.tree.map(lambda a: a[lo:hi], stages))
-    states, _ = jax.lax.scan(
-        lambda c, x: (transition(c, x)[0], None), states, part(0, plan.num_warmup)
-    )
-    final, (z, ints, lp, infos) = jax.lax.scan(keep, states, part(plan.num_warmup, total))
-    chain_first = lambda a: jnp.swapaxes(a, 0, 1)  # (chain, draw, ...)
-    z, ints, lp, infos = (
-        chain_first(z),
-        chain_first(ints),
-        chain_first(lp),
-        jax.tree.map(chain_first, infos),
+
+    def run_group(chains):
+        # chain c's randomness depends only on c: any grouping of chains (on one device,
+        # in sequence, over devices) gives the same draws
+        states = over_chains(
+            lambda c: _initial_state(model, layout, init, jax.random.fold_in(init_key, c))
+        )(chains)
+
+        def transition(carry, x):
+            t, stage = x
+            step_key = jax.random.fold_in(run_key, t)
+            keys = over_chains(lambda c: jax.random.fold_in(step_key, c))(chains)
+            return over_chains(step, in_axes=(0, 0, None))(keys, carry, stage)
+
+        def keep(carry, x):
+            states, infos = transition(carry, x)
+            return states, (states.z, states.ints, states.logdensity, infos)
+
+        # warmup draws are not kept: the warmup scan outputs nothing
+        states, _ = jax.lax.scan(
+            lambda c, x: (transition(c, x)[0], None), states, part(0, plan.num_warmup)
+        )
+        final, kept = jax.lax.scan(keep, states, part(plan.num_warmup, total))
+        return final, jax.tree.map(lambda a: jnp.swapaxes(a, 0, 1), kept)  # (chain, draw, ...)
+
+    final, (z, ints, lp, infos) = map_chains(
+        run_group, jnp.arange(plan.num_chains), plan.chain_method
     )
     draws = jax.vmap(jax.vmap(lambda a, b: constrained_values(model, a, b, layout)))(z, ints)
     stats = {"lp": lp}
@@ -271,6 +334,7 @@ def sample(
     target_accept: float = 0.8,
     max_tree_depth: int = 10,
     dense_mass: bool = False,
+    chain_method: str = "vectorized",
     coords: dict | None = None,
     progress_bar: bool = True,
     return_inferencedata: bool = True,
@@ -286,6 +350,11 @@ def sample(
             ``"metropolis"`` (either). Defaults: NUTS for continuous sites, Gibbs for
             binary, categorical and bounded integer sites, Metropolis for the others.
         target_accept, max_tree_depth, dense_mass: NUTS settings.
+        chain_method: how the chains run, as for :func:`pplx.nuts`: ``"vectorized"``
+            (default: batched with vmap), ``"sequential"``, ``"parallel"`` (split over
+            the devices; ``num_chains`` a multiple of their number) or ``"auto"``.
+            Chain ``c``'s draws depend only on ``key`` and ``c``, so every method gives
+            the same draws (to rounding).
         coords: coordinate values by dimension name.
         progress_bar: accepted for the same call as :func:`pplx.nuts` (the compound
             run is one compiled program and shows no bar).
@@ -299,9 +368,18 @@ def sample(
         block (``nuts_diverging``, ``gibbs_acceptance_rate``, ...), plus ``lp`` and, with
         a NUTS block, ``diverging``. ``attrs["step_methods"]`` records the assignment.
     """
+    key = as_key(key)
     # checks, layout and assignment in Python on the concrete model, before compiling
     plan = _prepare(
-        model, step, num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass
+        model,
+        step,
+        num_warmup,
+        num_samples,
+        num_chains,
+        target_accept,
+        max_tree_depth,
+        dense_mass,
+        chain_method=chain_method,
     )
     # compiled once per model structure and plan: new data of the same shape reuse it
     draws, stats, state = _run_compiled(model, key, plan)
@@ -315,6 +393,8 @@ def sample(
         observed_dims={k: sites[k].dims for k in observed},
         attrs={"step_methods": str(dict(plan.assignment)), "sampler": "compound"},
         state=state,
+        constant_data={k: np.asarray(v) for k, v in model.constant_data().items()},
+        constant_dims=constant_data_dims(model),
         coords=model.check_coords(coords),
     )
     return posterior.to_arviz() if return_inferencedata else posterior

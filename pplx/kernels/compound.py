@@ -3,7 +3,10 @@ a joint state ``(z: f[d], ints: i[n])``, applied in a fixed order inside one ste
 
 A block is a static set of indices into ``z`` (continuous) or ``ints`` (discrete) and a
 :class:`BlockKernel`. Each block sees the log density of its own coordinates with every
-other coordinate held at its current value. Kernel states are rebuilt at each visit (the
+other coordinate held at its current value: the joint log density, or, when the block
+carries ``conditional_fns`` (one per site of a Gibbs block: the log-density terms that
+mention the site), those functions, so that a discrete update costs what the site's
+Markov blanket costs and not the whole model. Kernel states are rebuilt at each visit (the
 cached log density of a block goes stale when another block moves), which costs one
 density (and, for NUTS, gradient) evaluation per block per step.
 
@@ -22,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.kernels import adaptation
-from pplx.kernels.gibbs import binary_gibbs, categorical_gibbs
+from pplx.kernels.gibbs import SiteSpec, binary_gibbs, categorical_gibbs, sitewise_gibbs
 from pplx.kernels.nuts import nuts
 from pplx.kernels.rwmh import (
     discrete_metropolis,
@@ -62,11 +65,18 @@ class BlockKernel(NamedTuple):
 
 class Block(NamedTuple):
     """A kernel and the static indices it owns in ``z`` (``is_discrete=False``) or
-    ``ints`` (``is_discrete=True``)."""
+    ``ints`` (``is_discrete=True``).
+
+    ``conditional_fns``: None (the kernel sees the joint log density of the block's
+    coordinates), or a tuple of functions ``(z, ints) -> array``; the kernel then gets
+    the tuple of their restrictions to the block's coordinates in place of one
+    ``logdensity_fn`` (see :func:`sitewise_gibbs_block`).
+    """
 
     kernel: BlockKernel
     index: tuple[int, ...]
     is_discrete: bool
+    conditional_fns: tuple | None = None
 
 
 class CompoundState(NamedTuple):
@@ -155,6 +165,19 @@ def gibbs_block(num_categories, lower=None) -> BlockKernel:
     return BlockKernel("gibbs", lambda x: (), step, _no_adapt)
 
 
+def sitewise_gibbs_block(sites: list[SiteSpec]) -> BlockKernel:
+    """Exact Gibbs site by site, each site from its own conditional log density (a
+    block with ``conditional_fns``, one per site; :func:`pplx.kernels.gibbs.sitewise_gibbs`)."""
+    specs = tuple(sites)
+
+    def step(key, x, conditional_fns, params):
+        algo = sitewise_gibbs(conditional_fns, specs)
+        state, info = algo.step(key, algo.init(x))
+        return state.position, info
+
+    return BlockKernel("gibbs", lambda x: (), step, _no_adapt)
+
+
 def discrete_metropolis_block(max_jump: int = 1) -> BlockKernel:
     """Component-wise Metropolis with a symmetric ``+-1..max_jump`` proposal."""
 
@@ -191,8 +214,10 @@ def compound(joint_logdensity_fn: Callable, blocks: list[Block]):
     index = [np.asarray(b.index, np.int64) for b in blocks]
 
     def block_fn(b: int, z, ints):
-        idx = index[b]
+        idx, fns = index[b], blocks[b].conditional_fns
         if blocks[b].is_discrete:
+            if fns is not None:
+                return ints[idx], tuple(_restrict(f, z, ints, idx) for f in fns)
             return ints[idx], lambda x: joint_logdensity_fn(z, ints.at[idx].set(x))
         return z[idx], lambda x: joint_logdensity_fn(z.at[idx].set(x), ints)
 
@@ -220,6 +245,10 @@ def compound(joint_logdensity_fn: Callable, blocks: list[Block]):
         return state, tuple(infos)
 
     return init, step
+
+
+def _restrict(fn, z, ints, idx):
+    return lambda x: fn(z, ints.at[idx].set(x))
 
 
 def block_names(blocks: list[Block]) -> list[str]:
