@@ -381,7 +381,7 @@ def _raise_not_finite(model: Model, z: jax.Array, where: str):
 
 def _report(model: Model, result: NUTSResult, timer, kernel, return_inferencedata, coords):
     """Explain a failed start, or warn about convergence and convert the result."""
-    if not bool(jnp.all(result.init_ok)):
+    if not np.all(np.asarray(result.init_ok)):
         chain = int(np.argmin(np.asarray(result.init_ok)))
         _raise_not_finite(
             model,

@@ -264,8 +264,25 @@ class Model(eqx.Module):
         }
 
     def observed_data(self) -> dict[str, jax.Array]:
-        """The data of every observed site, by name."""
-        args, kwargs = self._args_kwargs()
+        """The data of every observed site, by name.
+
+        Computed once per bound model, by one compiled run of the model over its data
+        (op by op, each small operation would compile a program of its own: eight of
+        them for eight schools, ~0.2 s of a first call); a model that cannot be traced
+        with its data as arguments runs op by op.
+        """
+        cached = self.__dict__.get("_observed")
+        if cached is None:
+            try:
+                cached = jax.jit(lambda data: self._observed_from(data))(self.data)
+            except Exception:  # noqa: BLE001 - untraceable model: the op-by-op run
+                cached = self._observed_from(self.data)
+            self.__dict__["_observed"] = cached
+        return dict(cached)
+
+    def _observed_from(self, data: tuple) -> dict[str, jax.Array]:
+        leaves = [d if d is not None else s for d, s in zip(data, self.static, strict=True)]
+        args, kwargs = jax.tree.unflatten(self.treedef, leaves)
         sites = run_traced(
             self.fn, args, kwargs, constrain(fill_missing=True, missing=self.missing_index)
         )
