@@ -40,7 +40,7 @@ def sample(
     """
     _check_name(name)
     if obs is not None:
-        obs = jnp.asarray(obs)
+        obs = _as_observed(name, obs)
     if stack_is_empty():
         if obs is not None:
             return obs
@@ -61,6 +61,22 @@ def sample(
     if msg.is_observed and not msg.infer.get("enumerated", False):
         _check_obs_shape(msg)  # (under pplx.marginalize the batch shape grows on the left)
     return msg.value
+
+
+def _as_observed(name: str, obs: Any) -> jax.Array:
+    """``obs`` as an array; a ``TypeError`` naming the site for what cannot be data."""
+    if isinstance(obs, dict | str | bytes):
+        raise TypeError(
+            f"site '{name}': obs must be an array (or numbers), got {type(obs).__name__} "
+            f"({obs!r:.60}). Pass the array itself, e.g. obs=data['y'] for a dict of columns."
+        )
+    try:
+        return jnp.asarray(obs)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"site '{name}': obs of type {type(obs).__name__} is not an array of numbers "
+            f"({err}). Convert it, e.g. obs=jnp.asarray(values, dtype=float)."
+        ) from err
 
 
 def deterministic(name: str, value: Any, *, dims: tuple[str, ...] | None = None):
@@ -153,6 +169,12 @@ class plate(Handler):
         if self.dim is None:
             self.dim = min([p.dim for p in active], default=0) - 1
         for p in active:
+            if p.name == self.name:
+                raise ValueError(
+                    f"plate '{self.name}' (size {self.size}) is nested inside a plate of the "
+                    f"same name (size {p.size}): a plate's name is its dimension's name, so "
+                    "nested plates need different names."
+                )
             if p.dim == self.dim:
                 raise ValueError(
                     f"plate '{self.name}' uses dim {self.dim}, already used by enclosing "

@@ -418,6 +418,20 @@ class Expanded(Distribution):
         return jnp.broadcast_to(out, _broadcast_batch(q, 0, self.batch_shape))
 
 
+def family_name(d) -> str:
+    """The family of ``d`` as a user wrote it, seen through the batch-shape wrappers
+    (``Expanded`` from ``.expand`` or a plate, ``Independent`` from ``.to_event``).
+
+    Example:
+        >>> from pplx.distributions import HalfNormal
+        >>> family_name(HalfNormal(1.0).expand((3,)).to_event(1))
+        'HalfNormal'
+    """
+    while isinstance(d, Expanded | Independent):
+        d = d.base
+    return type(d).__name__
+
+
 def log_normalizer_gaussian(dtype):
     """``0.5 * log(2 pi)`` in ``dtype``."""
     return jnp.asarray(0.5 * math.log(2 * math.pi), dtype)

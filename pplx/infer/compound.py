@@ -57,6 +57,7 @@ from pplx.runtime.jit import filter_jit
 METHODS = ("nuts", "metropolis", "slice", "gibbs")
 CONTINUOUS_METHODS = ("nuts", "slice", "metropolis")
 
+from pplx.runtime.keys import as_key
 
 class CompoundResult(NamedTuple):
     """What :func:`sample_run` returns (arrays, chain axis first)."""
@@ -349,3 +350,4 @@ def sample(
         coords=model.check_coords(coords),
     )
     return posterior.to_arviz() if return_inferencedata else posterior
+    key = as_key(key)

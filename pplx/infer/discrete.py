@@ -28,6 +28,7 @@ from pplx.model.enumerate import (
 )
 from pplx.results import Posterior
 from pplx.results.arviz_compat import group_dataset, update_attrs, with_group
+from pplx.runtime.keys import as_key
 
 MARGINALIZED_ATTR = "marginalized"
 
@@ -170,6 +171,7 @@ def infer_discrete(model: Model, idata, key: jax.Array, *, sites=None):
         >>> pplx.infer_discrete(m, idata, jax.random.key(1)).posterior["k"].shape
         (1, 50, 3)
     """
+    key = as_key(key)
     require_bound_model(model, "infer_discrete")
     if sites is None:
         recorded = idata.posterior.attrs.get(MARGINALIZED_ATTR)

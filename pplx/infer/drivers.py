@@ -31,6 +31,7 @@ from pplx.model import Model
 from pplx.model.checks import require_continuous_latents
 from pplx.results.prefetch import prefetch_arviz
 from pplx.runtime import progress as progress_lib
+from pplx.runtime.keys import as_key
 from pplx.runtime.timing import Timer
 
 KERNELS = ("nuts", "hmc", "compound", "auto")
@@ -254,6 +255,12 @@ def _drive(
     *,
     num_warmup,
     num_samples,
+    if isinstance(fn, type):
+        raise TypeError(
+            f"site {name_or_model!r}: pplx.sample got the class {fn.__name__}, not a "
+            f"distribution: give its parameters, e.g. pplx.sample({name_or_model!r}, "
+            f"dist.{fn.__name__}(...))."
+        )
     num_chains,
     target_accept,
     dense_mass,
@@ -269,7 +276,7 @@ def _drive(
     return_inferencedata,
 ):
     """Check, compile (once per shape and settings), run with progress, then report."""
-    key = _as_key(key)
+    key = as_key(key)
     _check_settings(num_warmup, num_samples, num_chains, target_accept, kernel)
     require_continuous_latents(model, kernel.name)
     _check_run_options(thinning, chain_method, state, num_warmup)
@@ -317,18 +324,6 @@ def _drive(
         if progress_bar:
             progress_lib.finish()
     return _report(model, result, timer, kernel, return_inferencedata, coords)
-
-
-def _as_key(key):
-    """A PRNG key; a Python int seed becomes ``jax.random.key(seed)``."""
-    if isinstance(key, int | np.integer) and not isinstance(key, bool):
-        return jax.random.key(int(key))
-    if not isinstance(key, jax.Array):
-        raise TypeError(
-            f"key must be a JAX PRNG key or an int seed, got {type(key).__name__}: pass "
-            "jax.random.key(0)."
-        )
-    return key
 
 
 def _check_init_sites(model: Model, init: dict) -> None:

@@ -35,6 +35,7 @@ from pplx.model.initialize import find_initial_position
 from pplx.results.posterior import Posterior
 from pplx.runtime.jit import filter_jit
 
+from pplx.runtime.keys import as_key
 
 class NUTSResult(NamedTuple):
     """What ``nuts_run`` returns (all arrays, chain axis first)."""
@@ -95,6 +96,7 @@ def mcmc_run(
         ((4, 50), 8)
     """
     _check_settings(num_warmup, num_samples, num_chains, target_accept, kernel)
+    key = as_key(key)
     require_continuous_latents(model, kernel.name)
     _check_run_options(thinning, chain_method, state, num_warmup)
     check_adaptation(adaptation, dense_mass)
@@ -220,6 +222,7 @@ def nuts_run(
     return mcmc_run(model, key, kernel=NUTSSpec(max_tree_depth), **options)
 
 
+    key = as_key(key)
 def hmc_run(
     model: Model,
     key: jax.Array,
@@ -263,6 +266,7 @@ def hmc_run(
     return mcmc_run(model, key, kernel=HMCSpec(num_integration_steps, jitter), **options)
 
 
+    key = as_key(key)
 def _options(arguments: dict, *kernel_settings: str) -> dict:
     """A wrapper's keyword arguments, less the model, the key and its kernel settings."""
     skip = ("model", "key") + kernel_settings

@@ -17,6 +17,7 @@ import numpy as np
 
 from pplx.infer.entry import NUTSResult, nuts_run
 from pplx.results.arviz_compat import from_groups
+from pplx.runtime.keys import as_key
 
 
 def _stack_datasets(model_fn: Callable, datasets: Sequence):
@@ -71,6 +72,7 @@ def nuts_many_run(model_fn: Callable, datasets: Sequence, key: jax.Array, **opti
         >>> res.draws["mu"].shape
         (3, 2, 100)
     """
+    key = as_key(key)
     model, data, n = _stack_datasets(model_fn, datasets)
     keys = jax.random.split(key, n)
     fit = lambda m, k: nuts_run(m, k, **options)
@@ -115,6 +117,7 @@ def nuts_many(model_fn: Callable, datasets: Sequence, key: jax.Array, **options)
         >>> dict(idata.posterior["mu"].sizes)
         {'chain': 2, 'draw': 100, 'dataset': 2}
     """
+    key = as_key(key)
     res = nuts_many_run(model_fn, datasets, key, **options)
     model = model_fn(*(datasets[0] if isinstance(datasets[0], tuple) else (datasets[0],)))
     sites = model.named_vars

@@ -11,6 +11,7 @@ from pplx.model.predictive import predictive_draws
 from pplx.results.arviz_compat import from_groups, group_dataset
 from pplx.runtime.jit import filter_jit
 
+from pplx.runtime.keys import as_key
 _draws_compiled = filter_jit(predictive_draws)
 
 
@@ -44,6 +45,7 @@ def prior_predictive(
         ((100,), (100, 3))
     """
     require_bound_model(model, "predictive")
+    key = as_key(key)
     if not isinstance(num_samples, int) or num_samples < 1:
         raise ValueError(f"num_samples must be a positive int, got {num_samples!r}.")
     draws = _draws_compiled(model, key, num_samples, batch_size=batch_size)
@@ -84,6 +86,7 @@ def posterior_predictive(
         (e.g. an observed site bound with ``obs=None`` for prediction), and deterministics.
     """
     require_bound_model(model, "predictive")
+    key = as_key(key)
     samples = _posterior_dict(posterior)
     latent_names = {s.name for s in model.free_vars}
     missing = sorted(latent_names - set(samples) - {s.name for s in model.observed_vars})

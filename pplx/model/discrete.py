@@ -19,6 +19,7 @@ import numpy as np
 
 from pplx.core.handlers import site_key
 from pplx.core.stack import Message
+from pplx.distributions.base import family_name
 from pplx.model.execute import (
     constrain,
     is_latent,
@@ -76,7 +77,7 @@ def _bounds(msg: Message) -> tuple[np.ndarray, np.ndarray, str]:
     if getattr(support, "event_dim", 0):
         raise TypeError(
             f"discrete latent site '{msg.name}' has a multivariate support '{name}' "
-            f"({type(msg.fn).__name__}); compound samplers update scalar integer "
+            f"({family_name(msg.fn)}); compound samplers update scalar integer "
             "components only. Write it as independent scalar sites or marginalise it."
         )
     lower, upper = getattr(support, "lower", None), getattr(support, "upper", None)

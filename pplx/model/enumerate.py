@@ -28,6 +28,7 @@ import numpy as np
 from pplx.core import primitives
 from pplx.core.handlers import substitute
 from pplx.core.stack import Handler, Message
+from pplx.distributions.base import family_name
 from pplx.model.contract import EnumVar, contract, sample_eliminated
 from pplx.model.discrete import _bounds
 from pplx.model.execute import constrain, is_latent, run_traced, site_log_prob
@@ -167,7 +168,7 @@ class Marginalized:
 
 def _site_size(msg: Message) -> tuple[int, int]:
     """(number of values, lowest value) of a site to enumerate; errors for the others."""
-    family = type(msg.fn).__name__
+    family = family_name(msg.fn)
     if isinstance(msg.fn, MarkovChain):
         return msg.fn.num_states, 0
     if getattr(msg.fn.support, "event_dim", 0):

@@ -26,7 +26,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.core.stack import Message
-from pplx.distributions import biject_to
+from pplx.distributions import biject_to, constraints
+from pplx.distributions.base import family_name
 from pplx.distributions.param_checks import deferred_checks
 from pplx.model.execute import constrain, is_latent, run_traced
 from pplx.model.sites import SiteInfo, dim_names
@@ -118,9 +119,10 @@ def _stage(fn, treedef, is_data, static) -> _Staged:
                 value = msg.value
                 floating = jnp.issubdtype(jnp.result_type(value), jnp.floating)
                 nan = jnp.isnan(value) if floating else False
-                arrays.append((value, msg.fn.support.check(value), jnp.any(nan)))
-                support = _support_name(msg.fn.support)
-                observed.append(_StagedObserved(msg.name, type(msg.fn).__name__, support))
+                support = _elementwise(msg.fn.support)
+                arrays.append((value, support.check(value), jnp.any(nan)))
+                support = _support_name(support)
+                observed.append(_StagedObserved(msg.name, _family(msg.fn), support))
         found.update(sites=_describe(sites), observed=observed)
         found.update(checks=[p.check for p in pending])
         return [p.arrays for p in pending], arrays
@@ -193,9 +195,7 @@ def _site_info(msg: Message) -> SiteInfo:
 
 def _family(fn) -> str:
     """The distribution's name, seen through batch-shape wrappers (Expanded, Independent)."""
-    while type(fn).__name__ in ("Expanded", "Independent") and hasattr(fn, "base"):
-        fn = fn.base
-    return type(fn).__name__
+    return family_name(fn)
 
 
 def check_observed(msg: Message) -> None:
@@ -205,11 +205,19 @@ def check_observed(msg: Message) -> None:
         return
     array = np.asarray(value)
     _check_nan(msg.name, array)
-    support = msg.fn.support
+    support = _elementwise(msg.fn.support)
     if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves(support)):
         return
     ok = support.check(value)
-    _check_support(msg.name, type(msg.fn).__name__, _support_name(support), array, ok)
+    _check_support(msg.name, _family(msg.fn), _support_name(support), array, ok)
+
+
+def _elementwise(support):
+    """The support of each element (``independent(positive, 1)`` checks as ``positive``),
+    so an error counts and locates the values outside it."""
+    while isinstance(support, constraints.Independent):
+        support = support.base
+    return support
 
 
 def _support_name(support) -> str:

@@ -21,6 +21,7 @@ from pplx.model.checks import require_continuous_latents
 from pplx.model.execute import constrain, joint_log_density, run_traced
 from pplx.results.posterior import Posterior
 from pplx.runtime.jit import filter_jit
+from pplx.runtime.keys import as_key
 
 
 # ----- checks --------------------------------------------------------------------------
@@ -139,6 +140,7 @@ def elbo(
         >>> bool(abs(elbo(m(), p, jax.random.key(0), num_samples=1000)) < 0.1)
         True
     """
+    key = as_key(key)
     return advi_kernel.elbo(minibatch_logdensity(model), params, key, num_samples)
 
 
@@ -180,6 +182,7 @@ def step(
         >>> bool(abs(state.params.mean[0] - 3.0) < 0.3)
         True
     """
+    key = as_key(key)
     return advi_kernel.advi_step(
         minibatch_logdensity(model), optimizer, key, state, num_elbo_samples
     )
@@ -238,6 +241,7 @@ class Approximation(eqx.Module):
         return jnp.sum(jnp.where(window, self.elbo_trace, 0.0)) / jnp.maximum(jnp.sum(window), 1)
 
     def sample_unconstrained(self, key: jax.Array, num_draws: int) -> jax.Array:
+        key = as_key(key)
         eps = jax.random.normal(key, (num_draws,) + self.mean.shape, self.mean.dtype)
         return self.mean[None] + eps @ self.scale_tril.T
 
@@ -353,6 +357,7 @@ def advi(
         >>> bool(abs(approx.constrained_mean["mu"] - 2.0) < 0.2)
         True
     """
+    key = as_key(key)
     _check_model(model, "advi")
     _check_method(method)
     _check_count("num_steps", num_steps)

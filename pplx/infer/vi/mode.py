@@ -16,6 +16,7 @@ from pplx.kernels.pathfinder import pathfinder as _pathfinder
 from pplx.model import Model
 from pplx.model.initialize import find_initial_position
 from pplx.runtime.jit import filter_jit
+from pplx.runtime.keys import as_key
 
 
 # ----- MAP and Laplace -----------------------------------------------------------------
@@ -150,6 +151,7 @@ def pathfinder(
         >>> pathfinder(m(), jax.random.key(0), num_draws=8)["x"].shape
         (8,)
     """
+    key = as_key(key)
     _check_model(model, "pathfinder")
     _check_count("num_draws", num_draws)
     position = model.flatten(init) if init is not None else jnp.zeros((model.num_dims,))
@@ -201,6 +203,7 @@ def nuts_init(
         >>> nuts_init(m(), jax.random.key(0), num_chains=3, num_steps=200).shape
         (3, 1)
     """
+    key = as_key(key)
     _check_model(model, "nuts_init")
     _check_count("num_chains", num_chains)
     if method not in ("advi", "pathfinder"):
