@@ -53,11 +53,11 @@ from pplx.model.discrete import (
 from pplx.model.initialize import find_initial_position, uniform_candidate
 from pplx.results.posterior import Posterior
 from pplx.runtime.jit import filter_jit
+from pplx.runtime.keys import as_key
 
 METHODS = ("nuts", "metropolis", "slice", "gibbs")
 CONTINUOUS_METHODS = ("nuts", "slice", "metropolis")
 
-from pplx.runtime.keys import as_key
 
 class CompoundResult(NamedTuple):
     """What :func:`sample_run` returns (arrays, chain axis first)."""
@@ -331,6 +331,7 @@ def sample(
         block (``nuts_diverging``, ``gibbs_acceptance_rate``, ...), plus ``lp`` and, with
         a NUTS block, ``diverging``. ``attrs["step_methods"]`` records the assignment.
     """
+    key = as_key(key)
     # checks, layout and assignment in Python on the concrete model, before compiling
     plan = _prepare(
         model, step, num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass
@@ -350,4 +351,3 @@ def sample(
         coords=model.check_coords(coords),
     )
     return posterior.to_arviz() if return_inferencedata else posterior
-    key = as_key(key)

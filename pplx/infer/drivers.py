@@ -239,6 +239,12 @@ def sample(name_or_model, *args, **kwargs):
         kwargs.setdefault("kernel", "auto")  # NUTS, marginalised NUTS or compound
         return mcmc(name_or_model, *args, **kwargs)
     fn = args[0] if args else kwargs.get("fn")
+    if isinstance(fn, type):
+        raise TypeError(
+            f"site {name_or_model!r}: pplx.sample got the class {fn.__name__}, not a "
+            f"distribution: give its parameters, e.g. pplx.sample({name_or_model!r}, "
+            f"dist.{fn.__name__}(...))."
+        )
     if not (hasattr(fn, "log_prob") and hasattr(fn, "support")):
         raise TypeError(
             f"site {name_or_model!r}: pplx.sample expects a distribution, got "
@@ -255,12 +261,6 @@ def _drive(
     *,
     num_warmup,
     num_samples,
-    if isinstance(fn, type):
-        raise TypeError(
-            f"site {name_or_model!r}: pplx.sample got the class {fn.__name__}, not a "
-            f"distribution: give its parameters, e.g. pplx.sample({name_or_model!r}, "
-            f"dist.{fn.__name__}(...))."
-        )
     num_chains,
     target_accept,
     dense_mass,

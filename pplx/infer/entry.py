@@ -34,8 +34,8 @@ from pplx.model.checks import require_continuous_latents
 from pplx.model.initialize import find_initial_position
 from pplx.results.posterior import Posterior
 from pplx.runtime.jit import filter_jit
-
 from pplx.runtime.keys import as_key
+
 
 class NUTSResult(NamedTuple):
     """What ``nuts_run`` returns (all arrays, chain axis first)."""
@@ -95,8 +95,8 @@ def mcmc_run(
         >>> res.draws["mu"].shape, int(res.stats["n_steps"][0, 0])
         ((4, 50), 8)
     """
-    _check_settings(num_warmup, num_samples, num_chains, target_accept, kernel)
     key = as_key(key)
+    _check_settings(num_warmup, num_samples, num_chains, target_accept, kernel)
     require_continuous_latents(model, kernel.name)
     _check_run_options(thinning, chain_method, state, num_warmup)
     check_adaptation(adaptation, dense_mass)
@@ -218,11 +218,11 @@ def nuts_run(
         >>> res.draws["mu"].shape
         (2, 100)
     """
+    key = as_key(key)
     options = _options(locals(), "max_tree_depth")
     return mcmc_run(model, key, kernel=NUTSSpec(max_tree_depth), **options)
 
 
-    key = as_key(key)
 def hmc_run(
     model: Model,
     key: jax.Array,
@@ -262,11 +262,11 @@ def hmc_run(
         >>> res.draws["mu"].shape
         (2, 50)
     """
+    key = as_key(key)
     options = _options(locals(), "num_integration_steps", "jitter")
     return mcmc_run(model, key, kernel=HMCSpec(num_integration_steps, jitter), **options)
 
 
-    key = as_key(key)
 def _options(arguments: dict, *kernel_settings: str) -> dict:
     """A wrapper's keyword arguments, less the model, the key and its kernel settings."""
     skip = ("model", "key") + kernel_settings

@@ -10,8 +10,8 @@ from pplx.model.checks import require_bound_model
 from pplx.model.predictive import predictive_draws
 from pplx.results.arviz_compat import from_groups, group_dataset
 from pplx.runtime.jit import filter_jit
-
 from pplx.runtime.keys import as_key
+
 _draws_compiled = filter_jit(predictive_draws)
 
 
@@ -44,8 +44,8 @@ def prior_predictive(
         >>> draws["mu"].shape, draws["y"].shape
         ((100,), (100, 3))
     """
-    require_bound_model(model, "predictive")
     key = as_key(key)
+    require_bound_model(model, "predictive")
     if not isinstance(num_samples, int) or num_samples < 1:
         raise ValueError(f"num_samples must be a positive int, got {num_samples!r}.")
     draws = _draws_compiled(model, key, num_samples, batch_size=batch_size)
@@ -85,8 +85,8 @@ def posterior_predictive(
         the dict. Sites returned: observed sites and latents absent from ``posterior``
         (e.g. an observed site bound with ``obs=None`` for prediction), and deterministics.
     """
-    require_bound_model(model, "predictive")
     key = as_key(key)
+    require_bound_model(model, "predictive")
     samples = _posterior_dict(posterior)
     latent_names = {s.name for s in model.free_vars}
     missing = sorted(latent_names - set(samples) - {s.name for s in model.observed_vars})
