@@ -57,7 +57,14 @@ CONTENDERS: tuple[str, ...] = (
 #: at its default warmup and at ``--warmup`` (1000): skipped with a message when PyMC or
 #: nutpie is not installed, and on the models that have no PyMC version yet.
 NUTPIE_CONTENDERS: tuple[str, ...] = ("nutpie", "nutpie_1000")
-EXTRA_CONTENDERS: tuple[str, ...] = ("pplx_vectorized", "pplx_sequential") + NUTPIE_CONTENDERS
+#: pplx with nutpie's warmup (``adaptation="fisher"``): at nutpie's default warmup length
+#: (400) and at ``--warmup``.
+FISHER_CONTENDERS: tuple[str, ...] = ("pplx_fisher", "pplx_fisher_full")
+#: nutpie's default number of warmup transitions (``nutpie.sample(tune=None)``).
+NUTPIE_DEFAULT_WARMUP = 400
+EXTRA_CONTENDERS: tuple[str, ...] = (
+    ("pplx_vectorized", "pplx_sequential") + NUTPIE_CONTENDERS + FISHER_CONTENDERS
+)
 
 SHORT_NAMES = {
     "eight_schools-eight_schools_noncentered": "eight_schools",

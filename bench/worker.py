@@ -29,6 +29,7 @@ from bench.common import (  # noqa: E402
     CONTENDERS,
     EXTRA_CONTENDERS,
     NUTPIE_CONTENDERS,
+    NUTPIE_DEFAULT_WARMUP,
     Settings,
     resolve_model,
 )
@@ -106,7 +107,14 @@ class CompileClock:
 # and, untimed, ``grad_target``: a (log density function, point) pair.
 
 
-def run_pplx(posterior: str, s: Settings, seed: int, chain_method: str = "auto") -> dict:
+def run_pplx(
+    posterior: str,
+    s: Settings,
+    seed: int,
+    chain_method: str = "auto",
+    adaptation: str = "stan",
+    num_warmup: int | None = None,
+) -> dict:
     import jax
 
     import pplx
@@ -115,13 +123,14 @@ def run_pplx(posterior: str, s: Settings, seed: int, chain_method: str = "auto")
     m = bound_model(posterior)
     run = pplx.filter_jit(pplx.infer.nuts_run)  # pplx's compiler options, as pplx.nuts
     settings = dict(
-        num_warmup=s.num_warmup,
+        num_warmup=s.num_warmup if num_warmup is None else num_warmup,
         num_samples=s.num_samples,
         num_chains=s.num_chains,
         target_accept=s.target_accept,
         max_tree_depth=s.max_tree_depth,
         dense_mass=False,
         chain_method=chain_method,
+        adaptation=adaptation,
     )
     res = run(m, jax.random.key(seed), **settings)
     draws = {k: np.asarray(v) for k, v in res.draws.items()}
@@ -355,6 +364,10 @@ RUNNERS = {
     "pplx": run_pplx,
     "pplx_vectorized": functools.partial(run_pplx, chain_method="vectorized"),
     "pplx_sequential": functools.partial(run_pplx, chain_method="sequential"),
+    "pplx_fisher": functools.partial(
+        run_pplx, adaptation="fisher", num_warmup=NUTPIE_DEFAULT_WARMUP
+    ),
+    "pplx_fisher_full": functools.partial(run_pplx, adaptation="fisher"),
     "numpyro_sequential": run_numpyro_sequential,
     "numpyro_vectorized": run_numpyro_vectorized,
     "blackjax": run_blackjax,
@@ -368,6 +381,8 @@ IMPORTS = {
     "pplx": ("equinox", "pplx", "bench.models_pplx"),
     "pplx_vectorized": ("equinox", "pplx", "bench.models_pplx"),
     "pplx_sequential": ("equinox", "pplx", "bench.models_pplx"),
+    "pplx_fisher": ("equinox", "pplx", "bench.models_pplx"),
+    "pplx_fisher_full": ("equinox", "pplx", "bench.models_pplx"),
     "numpyro_sequential": ("numpyro", "numpyro.infer", "bench.models_numpyro"),
     "numpyro_vectorized": ("numpyro", "numpyro.infer", "bench.models_numpyro"),
     "blackjax": ("blackjax", "bench.models_blackjax"),

@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.kernels import adaptation as stan_adapt
+from pplx.kernels import adaptation_fisher as fisher_adapt
 from pplx.kernels import adaptation_grad as grad_adapt
 from pplx.kernels.nuts import NUTSInfo, NUTSState
 from pplx.kernels.spec import DEFAULT_KERNEL
@@ -30,7 +31,7 @@ from pplx.kernels.step_size import find_reasonable_step_size
 from pplx.runtime.xla_options import small_loops_active
 
 CHAIN_METHODS = ("auto", "vectorized", "sequential", "parallel")
-ADAPTATIONS = ("stan", "grad")
+ADAPTATIONS = ("stan", "grad", "fisher")
 #: ``chain_method="auto"`` runs up to this many chains one after another on a CPU when
 #: XLA compiles loops kernel by kernel (see :mod:`pplx.runtime.xla_options`).
 AUTO_SEQUENTIAL_MAX_CHAINS = 8
@@ -87,7 +88,7 @@ class RunCarry(NamedTuple):
     """Everything a run carries from one transition to the next (chain axis first)."""
 
     kernel_state: NUTSState
-    adapt: stan_adapt.WindowState | grad_adapt.GradAdaptState
+    adapt: stan_adapt.WindowState | grad_adapt.GradAdaptState | fisher_adapt.FisherAdaptState
     divergences: jax.Array  # so far in the current phase, all chains (progress display)
     warmup_n_steps: jax.Array  # (chain,)
     iteration: jax.Array  # index of the next transition
@@ -97,7 +98,7 @@ class Steps(NamedTuple):
     """The schedule of a stretch of transitions (one entry per transition)."""
 
     is_slow: jax.Array
-    ends_window: jax.Array
+    ends_window: jax.Array  # for "fisher": the estimators' switch threshold (0: none)
     is_warmup: jax.Array
     is_last_warmup: jax.Array
     keep: jax.Array
@@ -123,18 +124,28 @@ def check_adaptation(adaptation: str, dense_mass: bool) -> None:
     """Raise ``ValueError`` for an unknown scheme or one that cannot adapt a dense matrix."""
     if adaptation not in ADAPTATIONS:
         raise ValueError(f"adaptation must be one of {ADAPTATIONS}, got {adaptation!r}.")
-    if adaptation == "grad" and dense_mass:
+    if adaptation in ("grad", "fisher") and dense_mass:
         raise ValueError(
-            "adaptation='grad' adapts a diagonal mass matrix only: use dense_mass=False, "
-            "or adaptation='stan' for a dense one."
+            f"adaptation={adaptation!r} adapts a diagonal mass matrix only: use "
+            "dense_mass=False, or adaptation='stan' for a dense one."
         )
 
 
 def adapter(adaptation: str = "stan", dense_mass: bool = False) -> Adapter:
-    """The :class:`Adapter` for ``"stan"`` (windowed Welford, diagonal or dense) or
-    ``"grad"`` (nutpie-style ``sqrt(var(x) / var(grad))``, diagonal; see
-    :mod:`pplx.kernels.adaptation_grad`)."""
+    """The :class:`Adapter` for ``"stan"`` (windowed Welford, diagonal or dense),
+    ``"grad"`` (``sqrt(var(x) / var(grad))`` over doubling windows, diagonal; see
+    :mod:`pplx.kernels.adaptation_grad`) or ``"fisher"`` (the same estimate on nutpie's
+    schedule: :mod:`pplx.kernels.adaptation_fisher`)."""
     check_adaptation(adaptation, dense_mass)
+    if adaptation == "fisher":
+        return Adapter(
+            lambda s: fisher_adapt.fisher_init(s.position, s.logdensity_grad),
+            lambda a, stage, s, info, target: fisher_adapt.fisher_update(
+                a, stage, s.position, s.logdensity_grad, info.acceptance_rate, target
+            ),
+            fisher_adapt.fisher_final,
+            fisher_adapt.fisher_schedule,
+        )
     if adaptation == "grad":
         return Adapter(
             lambda s: grad_adapt.grad_init(s.position, s.logdensity_grad),
@@ -236,6 +247,16 @@ def _chain_keys(key, iteration, chain_ids):
 
 #: The step-size search draws its momentum from ``fold_in(transition key, this)``.
 _SEARCH_STREAM = 0x5EA4C4
+#: ``adaptation="fisher"`` jitters each transition's step size from this stream.
+_JITTER_STREAM = 0x717E4
+
+
+def _step_sizes(adaptation: str, keys, step_size):
+    """The step size each chain's next transition uses: jittered for ``"fisher"``."""
+    if adaptation != "fisher":
+        return step_size
+    jitter = lambda k, e: fisher_adapt.jittered(jax.random.fold_in(k, _JITTER_STREAM), e)
+    return over_chains(jitter)(keys, step_size)
 
 
 def _search_step_sizes(logdensity_fn: Callable, keys, kernel_state, adapt):
@@ -341,10 +362,16 @@ def advance(
         # a reasonable step size before the first warmup transition (Stan, NumPyro)
         first = x.is_warmup & x.active & (carry.iteration == 0)
         adapt, grads = _maybe_search(logdensity_fn, first, keys, carry.kernel_state, carry.adapt)
-        states, info = step(keys, carry.kernel_state, adapt.step_size, adapt.inverse_mass_matrix)
+        step_size = _step_sizes(adaptation, keys, adapt.step_size)
+        states, info = step(keys, carry.kernel_state, step_size, adapt.inverse_mass_matrix)
         adapt = update(adapt, (x.is_slow, x.ends_window), states, info, target_accept)
-        if adaptation == "stan":  # and after each new mass matrix (Stan)
-            adapt, more = _maybe_search(logdensity_fn, x.ends_window, keys, states, adapt)
+        if adaptation in ("stan", "fisher"):  # and after each new mass matrix (Stan), or
+            # after the first estimate replaces the gradient-based start (nutpie)
+            when = x.ends_window
+            if adaptation == "fisher":
+                at = fisher_adapt.FIRST_ESTIMATE
+                when = x.is_slow & x.active & (carry.iteration == at)
+            adapt, more = _maybe_search(logdensity_fn, when, keys, states, adapt)
             grads = grads + more
         adapt = adapt._replace(
             step_size=jnp.where(x.is_last_warmup, finalize(adapt)[0], adapt.step_size)
@@ -426,8 +453,10 @@ def run_chains(
     adaptation, all chains vectorised, in one scan.
 
     ``adaptation`` is ``"stan"`` (Stan's windows: Welford estimates of the draw
-    (co)variance) or ``"grad"`` (nutpie-style diagonal ``sqrt(var(x) / var(grad))`` over
-    short, growing windows: :mod:`pplx.kernels.adaptation_grad`; diagonal only).
+    (co)variance), ``"grad"`` (diagonal ``sqrt(var(x) / var(grad))`` over short, growing
+    windows: :mod:`pplx.kernels.adaptation_grad`) or ``"fisher"`` (the same estimate on
+    nutpie's schedule, with a jittered step size: :mod:`pplx.kernels.adaptation_fisher`);
+    the last two are diagonal only.
 
     Starts from ``init_positions`` ``(chains, d)`` (with warmup) or continues ``state``
     (warmup already done: ``num_warmup`` must be 0). Keeps every ``thinning``-th draw.
