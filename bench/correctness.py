@@ -23,6 +23,8 @@ import numpy as np
 from bench.common import REPO_ROOT, RESULTS_DIR, posteriordb
 
 RESULTS = RESULTS_DIR / "correctness.json"
+#: where each contender's rows are kept (pplx's file predates the NumPyro column)
+RESULT_FILES = {"pplx": RESULTS, "numpyro": RESULTS_DIR / "correctness-numpyro.json"}
 TABLE = REPO_ROOT / "docs" / "correctness.md"
 SEED = 20241
 
@@ -115,11 +117,87 @@ def run_one(posterior: str, num_draws: int, num_chains: int = 4) -> dict:
     }
 
 
-def _load() -> dict:
-    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+def _result(r: dict) -> str:
+    return "pass" if r["passed"] else "**FAIL**"
 
 
-def write_table(results: dict) -> None:
+def _pplx_cells(r: dict) -> str:
+    extra = " dense" if r["settings"].get("dense_mass") else ""
+    return (
+        f"| {r['num_chains']}x{r['num_draws']}{extra} | {_result(r)} | "
+        f"{r['worst_dev']:.3f} ({r['worst_dev_name']}) | "
+        f"{r['worst_sd_ratio']:.3f} ({r['worst_sd_name']}) | {r['max_mcse_mean']:.3f} | "
+        f"{r['min_ess']:.0f} | {r['max_rhat']:.3f} | {r['divergences']} | {r['wall_s']:.1f} |"
+    )
+
+
+def _numpyro_cells(r: dict | None) -> str:
+    if r is None:
+        return "not run | | | | |"
+    return (
+        f"{_result(r)} | {r['worst_dev']:.3f} ({r['worst_dev_name']}) | "
+        f"{r['worst_sd_ratio']:.3f} ({r['worst_sd_name']}) | {r['divergences']} | "
+        f"{r['wall_s']:.1f} |"
+    )
+
+
+def run_numpyro(posterior: str, num_draws: int, num_chains: int = 4) -> dict:
+    """The same check with NumPyro's NUTS on ``bench.pdb_numpyro``'s model of ``posterior``.
+
+    Same data arrays, chains, warmup and draws, mass matrix (dense where pplx's is),
+    target acceptance 0.8 and tree depth 10; chains start as pplx's do, uniform in
+    (-2, 2) of the unconstrained space (NumPyro's default), and run one after another.
+    """
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    from numpyro.infer import MCMC, NUTS
+
+    from bench.pdb_numpyro import model_and_data
+    from tests.posteriordb import REGISTRY
+    from tests.posteriordb.check import compare, summarise
+
+    pdb = posteriordb()
+    settings = REGISTRY[posterior].settings
+    start = time.perf_counter()
+    model, data = model_and_data(posterior, pdb.data(posterior))
+    kernel = NUTS(model, dense_mass=bool(settings.get("dense_mass", False)))
+    mcmc = MCMC(
+        kernel,
+        num_warmup=num_draws,
+        num_samples=num_draws,
+        num_chains=num_chains,
+        chain_method="sequential",
+        progress_bar=False,
+    )
+    mcmc.run(jax.random.key(SEED), extra_fields=("diverging", "num_steps"), **data)
+    draws = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
+    wall = time.perf_counter() - start
+    extra = mcmc.get_extra_fields(group_by_chain=True)
+    depth = np.floor(np.log2(np.asarray(extra["num_steps"]) + 1))
+    rows = compare(draws, pdb.reference(posterior))
+    return {
+        "posterior": posterior,
+        "num_chains": num_chains,
+        "num_draws": num_draws,
+        "settings": settings,
+        "divergences": int(np.sum(extra["diverging"])),
+        "max_depth_frac": float(np.mean(depth >= 10)),
+        "wall_s": wall,
+        **summarise(rows),
+        "rows": rows,
+    }
+
+
+RUNNERS = {"pplx": run_one, "numpyro": run_numpyro}
+
+
+def _load(contender: str = "pplx") -> dict:
+    path = RESULT_FILES[contender]
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def write_table(results: dict, numpyro: dict | None = None) -> None:
     from tests.posteriordb import REGISTRY
 
     lines = [
@@ -133,29 +211,35 @@ def write_table(results: dict) -> None:
         "",
         "Columns: dev = worst |mean - ref| / ref_sd (scalar named); sd ratio = the sd ratio",
         "farthest from 1; MCSE = the largest Monte Carlo error of a mean, in ref sds; ESS =",
-        "smallest bulk ESS; wall = bind + compile + warmup + sampling, seconds.",
+        "smallest bulk ESS; wall = bind + compile + warmup + sampling, seconds. The NumPyro",
+        "columns (`--contenders pplx,numpyro`; models `bench/pdb_numpyro/`) are the same check",
+        "on NumPyro's NUTS: same data, chains, warmup, draws and mass matrix; `not run` where",
+        "no NumPyro run finished. Every wall time was measured under load (below).",
         "",
         "| posterior | dims | draws | result | dev | sd ratio | MCSE | ESS | R-hat | div "
-        "| wall s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| wall s | NumPyro | NumPyro dev | NumPyro sd ratio | NumPyro div | NumPyro wall s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    numpyro = numpyro or {}
     for name in sorted(REGISTRY):
         r = results.get(name)
-        if r is None:
-            lines.append(f"| {name} | | | not run | | | | | | | |")
-            continue
-        extra = " dense" if r["settings"].get("dense_mass") else ""
-        lines.append(
-            f"| {name} | {r['dims']} | {r['num_chains']}x{r['num_draws']}{extra} | "
-            f"{'pass' if r['passed'] else '**FAIL**'} | "
-            f"{r['worst_dev']:.3f} ({r['worst_dev_name']}) | "
-            f"{r['worst_sd_ratio']:.3f} ({r['worst_sd_name']}) | {r['max_mcse_mean']:.3f} | "
-            f"{r['min_ess']:.0f} | {r['max_rhat']:.3f} | {r['divergences']} | {r['wall_s']:.1f} |"
-        )
+        ours = _pplx_cells(r) if r else "| | not run |" + " |" * 7
+        dims = r["dims"] if r else ""
+        lines.append(f"| {name} | {dims} {ours} {_numpyro_cells(numpyro.get(name))}")
     passed = sum(1 for r in results.values() if r["passed"])
-    lines += ["", f"{passed} of {len(results)} run pass ({len(REGISTRY)} posteriors in all)."]
+    lines += ["", f"pplx: {passed} of {len(results)} run pass ({len(REGISTRY)} posteriors in all)."]
+    np_passed = sum(1 for r in numpyro.values() if r["passed"])
+    lines += [f"NumPyro: {np_passed} of {len(numpyro)} run pass."]
     lines += ["", NOTES.strip()]
     TABLE.write_text("\n".join(lines) + "\n")
+
+
+def _cost_order(names: list[str]) -> list[str]:
+    """The ODE models and diamonds last: a run cut short still covers the most."""
+    from tests.posteriordb import ODE_POSTERIORS
+
+    late = (*ODE_POSTERIORS, "diamonds-diamonds")
+    return sorted(names, key=lambda n: (late.index(n) if n in late else -1, n))
 
 
 def main(argv=None) -> None:
@@ -166,26 +250,33 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--draws", type=int, default=None, help="warmup = draws per chain (default: registry's)"
     )
+    parser.add_argument(
+        "--contenders", default="pplx", help="comma-separated, of: " + ",".join(RUNNERS)
+    )
     parser.add_argument("--no-table", action="store_true", help="do not rewrite the table")
+    parser.add_argument("--table-only", action="store_true", help="rewrite the table, run none")
     args = parser.parse_args(argv)
-    names = args.posteriors or sorted(REGISTRY)
-    unknown = [n for n in names if n not in REGISTRY]
+    names = _cost_order(args.posteriors or sorted(REGISTRY))
+    contenders = args.contenders.split(",")
+    unknown = [n for n in names if n not in REGISTRY] + [c for c in contenders if c not in RUNNERS]
     if unknown:
-        raise SystemExit(f"unknown posteriors {unknown}")
-    results = _load()
-    for name in names:
-        r = run_one(name, args.draws or REGISTRY[name].num_draws)
-        results[name] = r
-        RESULTS.parent.mkdir(exist_ok=True)
-        RESULTS.write_text(json.dumps(results, indent=1))
-        print(
-            f"{name}: {'pass' if r['passed'] else 'FAIL'} dev {r['worst_dev']:.3f} "
-            f"sd {r['worst_sd_ratio']:.3f} ess {r['min_ess']:.0f} div {r['divergences']} "
-            f"{r['wall_s']:.1f} s",
-            flush=True,
-        )
+        raise SystemExit(f"unknown posteriors or contenders {unknown}")
+    for contender in [] if args.table_only else contenders:
+        results = _load(contender)
+        for name in names:
+            r = RUNNERS[contender](name, args.draws or REGISTRY[name].num_draws)
+            results[name] = r
+            path = RESULT_FILES[contender]
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(json.dumps(results, indent=1))
+            print(
+                f"{contender} {name}: {'pass' if r['passed'] else 'FAIL'} "
+                f"dev {r['worst_dev']:.3f} sd {r['worst_sd_ratio']:.3f} "
+                f"ess {r['min_ess']:.0f} div {r['divergences']} {r['wall_s']:.1f} s",
+                flush=True,
+            )
     if not args.no_table:
-        write_table(results)
+        write_table(_load("pplx"), _load("numpyro"))
 
 
 if __name__ == "__main__":
