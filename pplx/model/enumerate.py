@@ -195,6 +195,17 @@ def _site_size(msg: Message) -> tuple[int, int]:
     return int((low + count).max()) - lower, lower
 
 
+def _check_site_support(msg: Message, size: int, max_support: int) -> None:
+    """A single site with more values than ``max_support``: refused before any run (the
+    joint support of dependent sites is checked when they are summed, :mod:`contract`)."""
+    if size > max_support:
+        raise ValueError(
+            f"site '{msg.name}' takes {size} values, above max_support={max_support}: "
+            "summing it out enumerates every one of them. Sample it with pplx.compound "
+            "(Gibbs), or raise max_support."
+        )
+
+
 def plan_enumeration(model: Model, sites="auto", max_support: int = 10_000) -> EnumPlan:
     """Check which discrete sites of ``model`` to sum out and where their axes go."""
     args, kwargs = model._args_kwargs()
@@ -219,6 +230,7 @@ def plan_enumeration(model: Model, sites="auto", max_support: int = 10_000) -> E
     for i, name in enumerate(n for n in names if n in chosen):
         msg = msgs[name]
         size, lower = _site_size(msg)
+        _check_site_support(msg, size, max_support)
         batch = tuple(msg.fn.batch_shape)
         plates = frozenset(-j for j in range(1, len(batch) + 1) if batch[-j] > 1)
         is_chain = isinstance(msg.fn, MarkovChain)
