@@ -1,20 +1,4 @@
-"""Save and load a run's chain state (plain ``.npz``), to continue chains later.
-
-Example:
-    >>> import os, tempfile, jax, jax.numpy as jnp, pplx
-    >>> import pplx.distributions as dist
-    >>> @pplx.model
-    ... def m():
-    ...     pplx.sample("x", dist.Normal(0.0, 1.0))
-    >>> res = pplx.nuts_run(m(), jax.random.key(0), num_warmup=50, num_samples=10,
-    ...                     num_chains=2)
-    >>> path = os.path.join(tempfile.mkdtemp(), "state.npz")
-    >>> pplx.save_state(path, res.state)
-    >>> more = pplx.nuts_run(m(), jax.random.key(0), num_warmup=0, num_samples=10,
-    ...                      num_chains=2, state=pplx.load_state(path))
-    >>> more.draws["x"].shape
-    (2, 10)
-"""
+"""Save and load a run's chain state (plain ``.npz``), to continue chains later."""
 
 from __future__ import annotations
 
@@ -35,7 +19,23 @@ def _names(state: ChainState) -> list[str]:
 
 
 def save_state(path: str | os.PathLike, state: ChainState) -> None:
-    """Write ``state`` (from ``nuts_run(...).state`` or ``Posterior.state``) to ``path``."""
+    """Write ``state`` (from ``nuts_run(...).state`` or ``Posterior.state``) to ``path``.
+
+    Example:
+        >>> import os, tempfile, jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m():
+        ...     pplx.sample("x", dist.Normal(0.0, 1.0))
+        >>> res = pplx.nuts_run(m(), jax.random.key(0), num_warmup=50, num_samples=10,
+        ...                     num_chains=2)
+        >>> path = os.path.join(tempfile.mkdtemp(), "state.npz")
+        >>> pplx.save_state(path, res.state)
+        >>> more = pplx.nuts_run(m(), jax.random.key(0), num_warmup=0, num_samples=10,
+        ...                      num_chains=2, state=pplx.load_state(path))
+        >>> more.draws["x"].shape
+        (2, 10)
+    """
     if not isinstance(state, ChainState):
         raise TypeError(f"save_state expects a pplx ChainState, got {type(state).__name__}.")
     leaves = jax.tree.leaves(state)
@@ -43,7 +43,17 @@ def save_state(path: str | os.PathLike, state: ChainState) -> None:
 
 
 def load_state(path: str | os.PathLike) -> ChainState:
-    """Read a state written by :func:`save_state`."""
+    """Read a state written by :func:`save_state` (its example is the round trip).
+
+    Example:
+        >>> import os, tempfile, numpy as np, pplx
+        >>> path = os.path.join(tempfile.mkdtemp(), "other.npz")
+        >>> np.savez(path, x=np.zeros(2))
+        >>> pplx.load_state(path)
+        Traceback (most recent call last):
+        ...
+        ValueError: ...other.npz is not a pplx chain state: it lacks [...].
+    """
     template = ChainState(NUTSState(0, 0, 0), 0, 0, 0)
     treedef = jax.tree.structure(template)
     with np.load(path) as data:

@@ -43,6 +43,7 @@ from pplx.kernels.spec import check_run_lengths
 from pplx.model import Model
 from pplx.model.blanket import conditional_fn, gibbs_sites
 from pplx.model.checks import require_bound_model
+from pplx.model.data_dims import constant_data_dims
 from pplx.model.discrete import (
     DiscreteLayout,
     constrained_values,
@@ -348,6 +349,8 @@ def sample(
         observed_dims={k: sites[k].dims for k in observed},
         attrs={"step_methods": str(dict(plan.assignment)), "sampler": "compound"},
         state=state,
+        constant_data={k: np.asarray(v) for k, v in model.constant_data().items()},
+        constant_dims=constant_data_dims(model),
         coords=model.check_coords(coords),
     )
     return posterior.to_arviz() if return_inferencedata else posterior

@@ -133,7 +133,7 @@ def auto_sample(model: Model, key: jax.Array, *, marginalize=None, **options):
 def _original(model: Model) -> Model:
     if isinstance(model.fn, Marginalized):
         args, kwargs = model._args_kwargs()
-        return Model(model.fn.fn, args, kwargs)
+        return Model(model.fn.fn, args, kwargs, coords=model.coords)
     return model
 
 

@@ -31,6 +31,7 @@ from pplx.kernels.spec import (
 )
 from pplx.model import Model
 from pplx.model.checks import require_continuous_latents
+from pplx.model.data_dims import constant_data_dims
 from pplx.model.initialize import find_initial_position
 from pplx.results.posterior import Posterior
 from pplx.runtime.jit import filter_jit
@@ -323,7 +324,25 @@ _mcmc_compiled = filter_jit(mcmc_run)
 
 
 def to_posterior(model: Model, result: NUTSResult, coords: dict | None = None) -> Posterior:
-    """Move a :class:`NUTSResult` to the host with the model's dimension names."""
+    """Move a :class:`NUTSResult` to the host with the model's dimension names.
+
+    ``coords`` (by dimension name) are merged over those the model was bound with.
+
+    Example:
+        >>> import jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m(y):
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 1.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu, 1.0), obs=y)
+        >>> model = m(jnp.zeros(2))
+        >>> res = pplx.nuts_run(model, jax.random.key(0), num_warmup=50, num_samples=10,
+        ...                     num_chains=2)
+        >>> post = pplx.to_posterior(model, res, coords={"obs": ["a", "b"]})
+        >>> post.num_chains, post.num_draws, post.observed_dims["y"], post.coords
+        (2, 10, ('obs',), {'obs': ['a', 'b']})
+    """
     sites = model.named_vars
     observed = model.observed_data()
     return Posterior(
@@ -335,5 +354,6 @@ def to_posterior(model: Model, result: NUTSResult, coords: dict | None = None) -
         log_likelihood={k: np.asarray(v) for k, v in result.log_likelihood.items()},
         state=result.state,
         constant_data={k: np.asarray(v) for k, v in model.constant_data().items()},
+        constant_dims=constant_data_dims(model),
         coords=model.check_coords(coords),
     )

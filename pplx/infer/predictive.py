@@ -7,6 +7,7 @@ import numpy as np
 
 from pplx.model import Model
 from pplx.model.checks import require_bound_model
+from pplx.model.data_dims import constant_data_dims
 from pplx.model.predictive import predictive_draws
 from pplx.results.arviz_compat import from_groups, group_dataset
 from pplx.runtime.jit import filter_jit
@@ -84,6 +85,21 @@ def posterior_predictive(
         ``arviz.InferenceData`` with ``posterior_predictive`` and ``observed_data``, or
         the dict. Sites returned: observed sites and latents absent from ``posterior``
         (e.g. an observed site bound with ``obs=None`` for prediction), and deterministics.
+
+    Example:
+        >>> import jax, jax.numpy as jnp, numpy as np, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m(y):
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 1.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu, 1.0), obs=y)
+        >>> draws = {"mu": np.full((2, 10), 3.0)}  # (chain, draw); or a run's InferenceData
+        >>> ppc = pplx.posterior_predictive(m(jnp.zeros(4)), draws, jax.random.key(0))
+        >>> ppc.posterior_predictive["y"].dims
+        ('chain', 'draw', 'obs')
+        >>> bool(abs(ppc.posterior_predictive["y"].mean() - 3.0) < 0.5)  # y ~ N(3, 1)
+        True
     """
     key = as_key(key)
     require_bound_model(model, "predictive")
@@ -126,5 +142,6 @@ def _to_arviz(model: Model, groups: dict, coords: dict | None = None):
     names = set(observed).union(*[set(g) for g in groups.values()])
     dims = {k: list(sites[k].dims) for k in names if k in sites}
     constant = {k: np.asarray(v) for k, v in model.constant_data().items()}
+    dims = {**{k: list(v) for k, v in constant_data_dims(model).items()}, **dims}
     groups = {**groups, "observed_data": observed, "constant_data": constant}
     return from_groups(groups, dims=dims, coords=model.check_coords(coords))

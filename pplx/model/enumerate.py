@@ -289,7 +289,7 @@ def marginalize(model: Model, sites="auto", *, max_support: int = 10_000) -> Mod
     if not plan.sites:
         return model
     args, kwargs = model._args_kwargs()
-    return Model(Marginalized(model.fn, plan), args, kwargs)
+    return Model(Marginalized(model.fn, plan), args, kwargs, coords=model.coords)
 
 
 def sample_marginalized(model: Model, key: jax.Array, values: dict) -> dict[str, jax.Array]:

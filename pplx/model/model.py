@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.core.handlers import substitute
+from pplx.model.coords import check_coord_sizes, freeze_coords, merge_coords
 from pplx.model.execute import (
     constrain,
     joint_log_density,
@@ -69,8 +70,9 @@ class Model(eqx.Module):
     sites: tuple[SiteInfo, ...] = eqx.field(static=True)
     layout: Layout = eqx.field(static=True)
     missing: tuple = eqx.field(static=True)
+    bound_coords: tuple = eqx.field(static=True)
 
-    def __init__(self, fn: Callable, args: tuple, kwargs: dict):
+    def __init__(self, fn: Callable, args: tuple, kwargs: dict, coords: dict | None = None):
         leaves, treedef = jax.tree.flatten((tuple(args), dict(kwargs)))
         self.fn = fn
         self.treedef = treedef
@@ -79,6 +81,7 @@ class Model(eqx.Module):
         self.sites, self.missing = inspect_sites(fn, *self._args_kwargs())
         latents = [s for s in self.sites if s.kind == "latent" and not s.is_discrete]
         self.layout = Layout.from_shapes((s.name, s.unconstrained_shape) for s in latents)
+        self.bound_coords = freeze_coords(check_coord_sizes(self, coords or {}))
 
     def _args_kwargs(self) -> tuple[tuple, dict]:
         leaves = [d if d is not None else s for d, s in zip(self.data, self.static, strict=True)]
@@ -211,30 +214,31 @@ class Model(eqx.Module):
         """Log density and its gradient in one pass (what gradient-based samplers use)."""
         return jax.value_and_grad(functools.partial(self.logdensity, jacobian=jacobian))(z)
 
-    def check_coords(self, coords: dict | None) -> dict:
-        """Validate coordinate values against the sizes of the named dimensions.
+    @property
+    def coords(self) -> dict[str, list]:
+        """The coordinate values given when the model was bound (``my_model(data,
+        coords={"school": names})``), by dimension name."""
+        return {dim: list(values) for dim, values in self.bound_coords}
 
-        Raises a ``ValueError`` naming the dimension, a site that has it and both sizes
-        when they disagree, or listing the known dimensions when a name is unknown.
+    def check_coords(self, coords: dict | None) -> dict:
+        """The bound coords merged with ``coords`` (given at call time: they win), checked.
+
+        Raises a ``ValueError`` naming the dimension when call-time values and bound
+        values differ in length, when a dimension's values and its plate (or the site
+        that has it) differ in size (both sizes given), or when no site has the dimension.
+
+        Example:
+            >>> import jax.numpy as jnp, pplx
+            >>> import pplx.distributions as dist
+            >>> @pplx.model
+            ... def m(y):
+            ...     with pplx.plate("obs", y.shape[0]):
+            ...         pplx.sample("y", dist.Normal(0.0, 1.0), obs=y)
+            >>> bound = m(jnp.zeros(2), coords={"obs": ["a", "b"]})
+            >>> bound.check_coords(None), bound.check_coords({"obs": ["x", "y"]})
+            ({'obs': ['a', 'b']}, {'obs': ['x', 'y']})
         """
-        coords = dict(coords or {})
-        sizes: dict[str, tuple[int, str]] = {}
-        for site in self.sites:
-            for dim, size in zip(site.dims, site.shape, strict=True):
-                sizes.setdefault(dim, (size, site.name))
-        for dim, values in coords.items():
-            if dim not in sizes:
-                raise ValueError(
-                    f"coords names the dimension '{dim}', which no site has; "
-                    f"the model's dimensions are {sorted(sizes)}."
-                )
-            size, site = sizes[dim]
-            if len(values) != size:
-                raise ValueError(
-                    f"coords['{dim}'] has {len(values)} values but dimension "
-                    f"'{dim}' of site '{site}' has size {size}."
-                )
-        return coords
+        return merge_coords(self, dict(coords or {}))
 
     def constant_data(self) -> dict[str, jax.Array]:
         """The model function's array arguments by parameter name, less observed data
@@ -428,8 +432,24 @@ def _check_data(fn: Callable, args: tuple, kwargs: dict) -> None:
                 )
 
 
+def _named_parameters(fn: Callable) -> set[str]:
+    import inspect as pyinspect
+
+    try:
+        params = pyinspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return set()
+    return {p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+
 def model(fn: Callable) -> Callable[..., Model]:
     """Decorator: ``@pplx.model`` makes ``fn(*data)`` return a bound :class:`Model`.
+
+    The bound model takes one keyword of pplx's own, ``coords``: coordinate values by
+    dimension name (``coords={"school": names}``), checked against the plate sizes at
+    once and shown on every ArviZ group of every run of the model (coords given to a
+    run are merged in and win). A model function with its own ``coords`` parameter
+    keeps it; give that model its coords at call time (``pplx.nuts(..., coords=...)``).
 
     Example:
         >>> import jax.numpy as jnp, pplx
@@ -444,10 +464,13 @@ def model(fn: Callable) -> Callable[..., Model]:
         True
     """
 
+    own_coords = "coords" in _named_parameters(fn)
+
     @functools.wraps(fn)
     def bind(*args, **kwargs) -> Model:
+        coords = None if own_coords else kwargs.pop("coords", None)
         _check_data(fn, args, kwargs)
-        return Model(fn, args, kwargs)
+        return Model(fn, args, kwargs, coords=coords)
 
     bind.model_fn = fn
     return bind

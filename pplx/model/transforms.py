@@ -45,7 +45,7 @@ def _apply(model: Model, values: dict, handler) -> Model:
     key = _KEYS[handler]
     merged = {**kwargs.get(key, {}), **{k: jnp.asarray(v) for k, v in values.items()}}
     fn = model.fn if key in kwargs else _wrap(model.fn, handler)
-    return Model(fn, args, {**kwargs, key: merged})
+    return Model(fn, args, {**kwargs, key: merged}, coords=model.coords)
 
 
 def condition(model: Model, data: dict) -> Model:

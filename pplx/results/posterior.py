@@ -27,8 +27,19 @@ class Posterior:
             ``(chain, draw, *batch_shape)`` (empty unless asked for).
         constant_data: the model's other array arguments, by parameter name.
         coords: coordinate values by dimension name (e.g. school names).
+        constant_dims: constant-data name -> dimension names.
         state: the final chain state (pass it back to continue the chains).
         attrs: run facts (timings in seconds, settings) kept on every ArviZ group.
+
+    Example:
+        >>> import numpy as np
+        >>> post = Posterior(draws={"theta": np.zeros((2, 5, 3))}, stats={},
+        ...                  dims={"theta": ("school",)}, coords={"school": ["a", "b", "c"]})
+        >>> post.num_chains, post.num_draws
+        (2, 5)
+        >>> idata = post.to_arviz()  # InferenceData (ArviZ 0.23) or DataTree (ArviZ 1.x)
+        >>> idata.posterior["theta"].dims, idata.posterior["school"].values.tolist()
+        (('chain', 'draw', 'school'), ['a', 'b', 'c'])
     """
 
     draws: dict[str, np.ndarray]
@@ -41,6 +52,7 @@ class Posterior:
     state: Any = None
     constant_data: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
     coords: dict[str, Any] = dataclasses.field(default_factory=dict)
+    constant_dims: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     @property
     def num_chains(self) -> int:
@@ -53,6 +65,7 @@ class Posterior:
     def to_arviz(self):
         """An ``arviz.InferenceData`` with groups posterior, sample_stats, observed_data."""
         dims = {
+            **{k: list(v) for k, v in self.constant_dims.items()},
             **{k: list(v) for k, v in self.dims.items()},
             **{k: list(v) for k, v in self.observed_dims.items()},
         }

@@ -18,6 +18,7 @@ from pplx.kernels import advi as advi_kernel
 from pplx.kernels.advi import ADVIInfo, ADVIState, FullRankParams, MeanFieldParams
 from pplx.model import Model
 from pplx.model.checks import require_continuous_latents
+from pplx.model.data_dims import constant_data_dims
 from pplx.model.execute import constrain, joint_log_density, run_traced
 from pplx.results.posterior import Posterior
 from pplx.runtime.jit import filter_jit
@@ -268,6 +269,9 @@ class Approximation(eqx.Module):
             observed={k: np.asarray(v) for k, v in observed.items()},
             observed_dims={k: sites[k].dims for k in observed},
             attrs=attrs,
+            constant_data={k: np.asarray(v) for k, v in self.model.constant_data().items()},
+            constant_dims=constant_data_dims(self.model),
+            coords=self.model.coords,
         )
 
     def to_arviz(self, key: jax.Array | None = None, num_draws: int = 1000):
