@@ -57,8 +57,8 @@ def test_one_compilation_per_model_shape(compile_events):
     # binding's inspection, then the initial-point search, the kernel's init, its step
     # (traced once for the buffer's shapes and the loop), the step-size search (once
     # before the first transition, once after each new mass matrix: two branches of the
-    # loop body) and the constrained draws
-    assert first_traces == 7, first_traces
+    # loop body), the constrained draws and the observed data (read once, compiled)
+    assert first_traces == 8, first_traces
     new_data, new_key = Y + 1.0, jax.random.key(1)
     compiles_before = len(compile_events)
     pplx.nuts(
@@ -70,6 +70,16 @@ def test_one_compilation_per_model_shape(compile_events):
     )
     assert counter["traces"] == first_traces, "new data of the same shape retraced the model"
     assert len(compile_events) == compiles_before, "new data of the same shape recompiled"
+
+
+@pytest.mark.filterwarnings("ignore::pplx.ConvergenceWarning")  # short runs
+def test_second_call_on_the_same_model_compiles_nothing(compile_events):
+    model = make_model({"traces": 0})(SIGMA, y=Y)
+    pplx.nuts(model, jax.random.key(0), progress_bar=False, **SETTINGS)
+    compiles_before = len(compile_events)
+    idata = pplx.nuts(model, jax.random.key(1), progress_bar=False, **SETTINGS)
+    assert len(compile_events) == compiles_before, "the same model recompiled"
+    np.testing.assert_array_equal(idata.observed_data["y"].values, np.asarray(Y))
 
 
 def test_log_density_traced_a_bounded_number_of_times():
