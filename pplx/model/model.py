@@ -373,7 +373,6 @@ class Model(eqx.Module):
             )
 
 
-
 #: compiled readers of a model's observed data (see :meth:`Model.observed_data`)
 _OBSERVED_PROGRAMS: dict = {}
 _OBSERVED_PROGRAMS_MAX = 256
@@ -389,6 +388,7 @@ def _observed_sites(fn, treedef, static, missing, data) -> dict[str, jax.Array]:
         for n, m in sites.items()
         if m.type == "sample" and m.is_observed
     }
+
 
 class ConditionalLogp(NamedTuple):
     """A log density over a subset of latents (see :meth:`Model.logp_fn`)."""
