@@ -126,6 +126,14 @@ def test_normal_mean_100_simulations_pass():
     assert res.info["num_divergent"].shape == (100,)
 
 
+def test_advi_fit_runs_in_the_same_program_shape():
+    res = pplx.sbc(
+        normal_mean(jnp.zeros(5)), jax.random.key(1), 20, fit="advi", fit_options={"num_steps": 500}
+    )
+    assert res.ranks.shape == (20, 1) and res.info["fit"] == "advi"
+    assert res.info["num_steps"].shape == (20,) and np.all(res.info["num_steps"] <= 500)
+
+
 def _nuts_without_jacobian(model, key):
     """A deliberately wrong fit: NUTS on the log density without log|J| of exp."""
     init_key, run_key = jax.random.split(key)
@@ -189,3 +197,26 @@ def test_a_fit_returning_too_few_draws_names_the_site():
     few = lambda model, key: {"mu": jnp.zeros((10,))}
     with pytest.raises(ValueError, match="thinning impossible.*'mu'"):
         pplx.sbc(normal_mean(jnp.zeros(3)), jax.random.key(0), 4, fit=few)
+
+
+# ----- slow: five models at 1000 simulations (make test-all) ----------------------------
+SLOW_MODELS = [
+    "normal_mean",
+    "eight_schools_noncentered",
+    "logistic_regression",
+    "hierarchical_poisson",
+    "dirichlet_categorical",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SLOW_MODELS)
+def test_five_models_pass_sbc_at_1000_simulations(name):
+    from bench.sbc_models import bound_models
+
+    # 300 warmup + 495 draws thinned by 5 to L = 99: ESS of the kept draws near L
+    res = pplx.sbc(bound_models()[name], jax.random.key(0), 1000, num_warmup=300, num_samples=495)
+    assert res.num_simulations == 1000
+    assert res.all_passed, res.table()
+    assert np.nanmedian(res.ess) > 0.6 * 99
+    assert np.mean(res.info["num_divergent"] > 0) < 0.05  # divergent fits are rare

@@ -151,24 +151,22 @@ def _ranks_of(draws: dict, truth: dict, names: list[str], num_ranks: int, key, c
                 f"thinning impossible: the fit returned {x.shape[0]} draws of '{name}', "
                 f"fewer than num_ranks={num_ranks}; return more draws or lower num_ranks."
             )
+        ess.append(_fit_ess(x, chains))
         x = x[:: x.shape[0] // num_ranks][:num_ranks].reshape(num_ranks, -1)
         t = jnp.reshape(truth[name], (1, -1))
         below = jnp.sum(x < t, axis=0)
         ties = jnp.sum(x == t, axis=0)
         extra = jax.random.randint(jax.random.fold_in(key, i), below.shape, 0, ties + 1)
         ranks.append(below + extra)
-        ess.append(_kept_ess(x, chains))
     return jnp.concatenate(ranks), jnp.concatenate(ess)
 
 
-def _kept_ess(x: jax.Array, chains) -> jax.Array:
-    """Bulk ESS of the kept draws ``(L, scalars)`` of one fit (chains from the fit)."""
-    if chains is None or x.shape[0] < 4 * chains[0] or chains[0] * chains[1] < x.shape[0]:
-        return jnp.full(x.shape[1], jnp.nan)
-    num_chains, per_chain = chains
-    per_chain = min(per_chain, x.shape[0] // num_chains)
-    x = x[: num_chains * per_chain].reshape(num_chains, per_chain, -1)
-    return jax.vmap(ess_bulk, in_axes=-1)(x)
+def _fit_ess(x: jax.Array, chains) -> jax.Array:
+    """Bulk ESS of each scalar of a NUTS fit's kept draws ``(chains * per_chain, ...)``
+    (NaN for other fits, whose draws have no chain structure to read)."""
+    if chains is None or chains[1] < 4:
+        return jnp.full(int(np.prod(x.shape[1:], dtype=int)), jnp.nan)
+    return jax.vmap(ess_bulk, in_axes=-1)(x.reshape(chains[0], chains[1], -1))
 
 
 @filter_jit
