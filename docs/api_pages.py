@@ -23,6 +23,7 @@ PPLX_GROUPS: dict[str, list[str]] = {
         "condition",
         "do",
         "model_graph",
+        "ImputationWarning",
     ],
     "Running inference": ["nuts", "hmc", "mcmc", "nuts_run", "to_posterior", "sbc"],
     "Predictive draws": ["prior_predictive", "posterior_predictive"],

@@ -30,6 +30,7 @@ from pplx.model import Model, model
 from pplx.model.enumerate import marginalize
 from pplx.model.graph import model_graph
 from pplx.model.markov import markov
+from pplx.model.missing import ImputationWarning
 from pplx.model.transforms import condition, do
 from pplx.results import Posterior
 from pplx.runtime.cache import enable_compilation_cache
@@ -44,6 +45,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConvergenceWarning",
+    "ImputationWarning",
     "compound",
     "Model",
     "enable_compilation_cache",

@@ -9,6 +9,9 @@ from scipy import stats
 import pplx
 import pplx.distributions as dist
 
+# each binding with NaN data announces the imputation (asserted in tests/test_bad_input_params.py)
+pytestmark = pytest.mark.filterwarnings("ignore::pplx.ImputationWarning")
+
 
 @pplx.model
 def normal_mean(y):

@@ -140,7 +140,8 @@ def test_vmap_over_datasets():
 def test_nan_in_observed_data_is_imputed_not_silent():
     y = Y.copy()
     y[2] = np.nan
-    m = eight_schools(SIGMA, y=y)
+    with pytest.warns(pplx.ImputationWarning, match="site 'y' has 1 missing"):
+        m = eight_schools(SIGMA, y=y)
     assert "y_missing" in m.named_vars and np.isfinite(m.logdensity(jnp.zeros(m.num_dims)))
 
 

@@ -28,7 +28,7 @@ from pplx.infer.entry import (
 )
 from pplx.kernels.spec import HMCSpec, NUTSSpec
 from pplx.model import Model
-from pplx.model.checks import require_continuous_latents
+from pplx.model.checks import require_continuous_latents, require_point_in_support
 from pplx.results.prefetch import prefetch_arviz
 from pplx.runtime import progress as progress_lib
 from pplx.runtime.keys import as_key
@@ -358,6 +358,7 @@ def _user_init(model: Model, init, key, num_chains: int) -> jax.Array | None:
             f"init must be a dict of values by site, 'advi' or 'pathfinder'; got {init!r:.60}."
         )
     _check_init_sites(model, init)
+    require_point_in_support(model, init, "init")
     z = model.flatten(init)
     if not bool(jnp.isfinite(model.logdensity(z))):
         _raise_not_finite(model, z, "the given init values")

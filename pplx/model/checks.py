@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pplx.model.execute import run_traced, unconstrain
 from pplx.model.model import Model
 
 
@@ -32,3 +33,13 @@ def require_continuous_latents(model: Any, what: str) -> Model:
     if model.num_dims == 0:
         raise ValueError(f"model {model.fn.__name__} has no continuous latent sites.")
     return model
+
+
+def require_point_in_support(model: Model, point: dict, what: str = "init") -> None:
+    """Raise a ``ValueError`` naming the first latent site whose value in ``point``
+    (constrained values by site) lies outside the support of that site's family,
+    checked site by site in model order, so a value outside one support is reported as
+    such, not as an invalid parameter of a later site that uses it."""
+    args, kwargs = model._args_kwargs()
+    handler = unconstrain(point=point, missing=model.missing_index, check_support=what)
+    run_traced(model.fn, args, kwargs, handler)

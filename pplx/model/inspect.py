@@ -30,6 +30,8 @@ from pplx.distributions import biject_to, constraints
 from pplx.distributions.base import family_name
 from pplx.distributions.param_checks import deferred_checks
 from pplx.model.execute import constrain, is_latent, run_traced
+from pplx.model.missing import announce_imputation
+from pplx.model.site_checks import run_checked
 from pplx.model.sites import SiteInfo, dim_names
 
 
@@ -42,19 +44,27 @@ def inspect_sites(fn: Callable, args: tuple, kwargs: dict):
         ``(site, missing flat indices)``.
     """
     if any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves((args, kwargs))):
-        return _inspect_op_by_op(fn, args, kwargs)  # inside a jit or vmap: nothing to check
+        return _inspect_traced(fn, args, kwargs)  # inside a jit or vmap: nothing to check
     try:
         return _inspect_staged(fn, args, kwargs)
     except Exception:  # noqa: BLE001  the op-by-op run raises the error with concrete values
         return _inspect_op_by_op(fn, args, kwargs)
 
 
-def _inspect_op_by_op(fn, args, kwargs):
+def _inspect_traced(fn, args, kwargs):
     handler = constrain(fill_missing=True)
-    sites = run_traced(fn, args, kwargs, handler)
+    return _describe(run_traced(fn, args, kwargs, handler)), _missing(handler)
+
+
+def _inspect_op_by_op(fn, args, kwargs):
+    make = lambda key: constrain(fill_missing=True, draw_key=key)
+    sites, handler = run_checked(fn, args, kwargs, make)  # parameter checks, named by site
     for msg in sites.values():
         if msg.type == "sample" and msg.is_observed:
             check_observed(msg)
+    for name, index in handler.missing.items():
+        msg = sites[name]
+        announce_imputation(name, msg.infer["data"], index, len(msg.fn.event_shape))
     return _describe(sites), _missing(handler)
 
 

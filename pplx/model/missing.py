@@ -12,12 +12,48 @@ static afterwards.
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from pplx.core.stack import Message
 from pplx.distributions import biject_to
+
+
+class ImputationWarning(UserWarning):
+    """Observed data contain NaN (or masked) entries, which pplx imputes: each one becomes
+    a value of the latent site ``<site>_missing``, sampled with the other latents.
+    Silence it with ``warnings.filterwarnings("ignore", category=pplx.ImputationWarning)``
+    when the imputation is meant."""
+
+
+def announce_imputation(site: str, data, index: np.ndarray, event_ndim: int) -> None:
+    """Warn (:class:`ImputationWarning`) that ``site``'s data have missing entries that
+    become the latent site ``<site>_missing``; the count is of NaN values (and rows, for
+    a multivariate site)."""
+    count = int(np.isnan(np.asarray(data)).sum())
+    rows = f" in {len(index)} row(s)" if event_ndim else ""
+    warnings.warn(
+        f"observed site '{site}' has {count} missing (NaN) value(s){rows}: they are "
+        f"imputed, sampled as the latent site '{missing_name(site)}' with the other "
+        "latents. Drop those rows instead if the imputation is not meant.",
+        ImputationWarning,
+        stacklevel=_outside_pplx(),
+    )
+
+
+def _outside_pplx() -> int:
+    """The ``stacklevel`` of the first caller outside pplx (and equinox, which builds the
+    bound model): the user's line that bound the model."""
+    inside = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep, "equinox")
+    frame, level = sys._getframe(1), 1
+    while frame is not None and any(p in frame.f_code.co_filename for p in inside):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def missing_name(site: str) -> str:

@@ -10,19 +10,20 @@ from pplx.distributions.base import (
     Distribution,
     as_float,
     bcast,
-    check_param,
     check_positive,
     log_normalizer_gaussian,
     promote,
 )
 from pplx.distributions.discrete.finite import Categorical
+from pplx.distributions.param_checks import check_simplex
 
 
 class Mixture(Distribution):
     """Finite mixture ``sum_k w_k p_k(x)``.
 
     Args:
-        mixing: a ``Categorical`` over the K components (or an array of weights).
+        mixing: a ``Categorical`` over the K components (or an array of weights, which
+            must sum to one).
         components: a list of K distributions with equal shapes, or one distribution
             whose rightmost batch dim has size K (same-family mixture).
 
@@ -39,7 +40,9 @@ class Mixture(Distribution):
 
     def __init__(self, mixing, components):
         if not isinstance(mixing, Categorical):
-            mixing = Categorical(probs=as_float(mixing))
+            mixing = as_float(mixing)
+            check_simplex("Mixture", "mixing", mixing)
+            mixing = Categorical(probs=mixing)
         if isinstance(components, (list, tuple)):
             components = tuple(components)
             shapes = {(tuple(c.batch_shape), tuple(c.event_shape)) for c in components}
@@ -147,7 +150,8 @@ class NormalMixture(Distribution):
     """Mixture of normals ``sum_k w_k Normal(x | mu_k, sigma_k)``, components last.
 
     ``w``, ``mu`` and ``sigma`` broadcast to a common ``(..., K)`` shape; the batch
-    shape is its ``...`` part. The weights are normalised along the last axis.
+    shape is its ``...`` part. The weights must sum to one along the last axis (an
+    error otherwise, when they are concrete: nothing is renormalised quietly).
 
     Args:
         w: nonnegative mixture weights, ``(..., K)``.
@@ -174,7 +178,7 @@ class NormalMixture(Distribution):
         w, mu, spread = promote(w, mu, sigma if tau is None else tau)
         if w.ndim == 0:
             raise ValueError("NormalMixture: w, mu and sigma need a component (last) axis")
-        check_param("NormalMixture", "w", w, lambda v: v >= 0, "must be nonnegative")
+        check_simplex("NormalMixture", "w", w)
         check_positive("NormalMixture", **{"sigma" if tau is None else "tau": spread})
         self.logits = jax.nn.log_softmax(jnp.log(w), axis=-1)
         self.mu = mu

@@ -23,6 +23,7 @@ from pplx.distributions.base import (
     promote,
 )
 from pplx.distributions.helpers import expand_to
+from pplx.distributions.param_checks import check_simplex
 
 
 def int_dtype():
@@ -209,9 +210,9 @@ class Categorical(Distribution):
             raise ValueError("Categorical: give exactly one of probs or logits")
         if probs is not None:
             probs = as_float(probs)
-            check_param("Categorical", "probs", probs, lambda p: p >= 0, "must be nonnegative")
             if probs.ndim == 0:
                 raise ValueError("Categorical: probs must have at least one dimension")
+            check_simplex("Categorical", "probs", probs)
             logits = jnp.log(probs)
         logits = as_float(logits)
         if logits.ndim == 0:

@@ -20,7 +20,7 @@ from pplx.distributions.base import (
     check_when_concrete,
     promote,
 )
-from pplx.distributions.param_checks import require_cholesky_factor
+from pplx.distributions.param_checks import check_symmetric, require_cholesky_factor
 
 
 def _precision_to_scale_tril(precision):
@@ -44,10 +44,14 @@ def matrix_to_scale_tril(name, covariance_matrix, precision_matrix, scale_tril):
             f"{name}: give exactly one of covariance_matrix, precision_matrix, scale_tril"
         )
     if covariance_matrix is not None:
-        chol = jnp.linalg.cholesky(as_float(covariance_matrix))
+        covariance_matrix = as_float(covariance_matrix)
+        check_symmetric(name, "covariance_matrix", covariance_matrix)
+        chol = jnp.linalg.cholesky(covariance_matrix)
         _check_chol(name, "covariance_matrix", chol)
     elif precision_matrix is not None:
-        chol = _precision_to_scale_tril(as_float(precision_matrix))
+        precision_matrix = as_float(precision_matrix)
+        check_symmetric(name, "precision_matrix", precision_matrix)
+        chol = _precision_to_scale_tril(precision_matrix)
         _check_chol(name, "precision_matrix", chol)
     else:
         chol = jnp.tril(as_float(scale_tril))

@@ -18,6 +18,7 @@ from pplx.distributions.base import (
     promote,
 )
 from pplx.distributions.discrete.finite import int_dtype
+from pplx.distributions.param_checks import check_simplex
 
 
 class Dirichlet(Distribution):
@@ -113,7 +114,7 @@ class Multinomial(Distribution):
             raise ValueError("Multinomial: give exactly one of probs or logits")
         if probs is not None:
             probs = as_float(probs)
-            check_param("Multinomial", "probs", probs, lambda p: p >= 0, "must be nonnegative")
+            check_simplex("Multinomial", "probs", probs)
             logits = jnp.log(probs)
         logits = jax.nn.log_softmax(as_float(logits), axis=-1)
         (total_count,) = promote(total_count)

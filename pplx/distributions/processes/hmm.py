@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax.scipy.special import logsumexp
 
 from pplx.distributions import constraints
@@ -16,31 +13,15 @@ from pplx.distributions.base import (
     as_float,
     bcast,
     check_positive,
-    check_when_concrete,
 )
 from pplx.distributions.helpers import HALF_LOG_2PI
+from pplx.distributions.param_checks import check_simplex
 from pplx.distributions.processes.timeseries import _check_steps
 
 
 def _check_stochastic(name, param, probs):
     """Raise when ``probs`` (once concrete) are not nonnegative rows summing to one."""
-    check_when_concrete(functools.partial(_stochastic_rows, name, param), probs)
-
-
-def _stochastic_rows(name, param, probs):
-    arr = np.asarray(probs)
-    tol = 1e-6 if arr.dtype == np.float64 else 1e-4
-    if not np.all(arr >= 0):
-        index = tuple(int(i) for i in np.argwhere(~(arr >= 0))[0])
-        raise ValueError(f"{name}: {param} must be nonnegative, got {arr[index]!r} at {index}")
-    sums = arr.sum(-1)
-    bad = np.abs(sums - 1.0) > tol
-    if np.any(bad):
-        index = tuple(int(i) for i in np.argwhere(bad)[0])
-        where = f" (row {index})" if index else ""
-        raise ValueError(
-            f"{name}: {param} must sum to 1 over its last axis, got {sums[index]!r}{where}"
-        )
+    check_simplex(name, param, probs)
 
 
 class GaussianHMM(Distribution):
