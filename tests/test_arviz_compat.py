@@ -79,3 +79,27 @@ def test_infer_discrete_adds_to_the_posterior_group():
     # y = 0 goes with k = 0 and y = 4 with k = 1 in (nearly) every draw: 8 sd apart
     k = out.posterior["k"].values
     assert k[..., 0].mean() < 0.05 and k[..., 1:].mean() > 0.95
+
+
+def test_only_the_compat_module_imports_arviz():
+    """The rest of pplx stays version-agnostic: no ``import arviz`` outside
+    ``pplx/results/arviz_compat.py`` (and the background import of prefetch.py)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(pplx.__file__).parent
+    allowed = {"results/arviz_compat.py", "results/prefetch.py"}
+    importers = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(n == "arviz" or n.startswith("arviz.") for n in names):
+                importers.add(path.relative_to(root).as_posix())
+    assert importers - allowed == set(), sorted(importers - allowed)
+    assert "results/arviz_compat.py" in importers  # the walk finds imports inside functions
