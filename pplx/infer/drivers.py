@@ -26,6 +26,7 @@ from pplx.infer.entry import (
     _options,
     to_posterior,
 )
+from pplx.infer.nan_probe import nan_divergence_warning, not_finite_message
 from pplx.kernels.spec import HMCSpec, NUTSSpec
 from pplx.model import Model
 from pplx.model.checks import require_continuous_latents, require_point_in_support
@@ -367,12 +368,7 @@ def _user_init(model: Model, init, key, num_chains: int) -> jax.Array | None:
 
 def _raise_not_finite(model: Model, z: jax.Array, where: str):
     bad = {name: float(v) for name, v in model.point_logps(z).items() if not np.isfinite(float(v))}
-    listing = ", ".join(f"{k}: {v}" for k, v in bad.items()) or "(gradient is not finite)"
-    raise ValueError(
-        f"model {model.fn.__name__}: the log density is not finite at {where}. Sites with a "
-        f"non-finite log density: {listing}. Check the data against each site's support, "
-        "or pass init={site: value} with values inside the support."
-    )
+    raise ValueError(not_finite_message(model, bad, where))
 
 
 def _report(model: Model, result: NUTSResult, timer, kernel, return_inferencedata, coords):
@@ -388,7 +384,19 @@ def _report(model: Model, result: NUTSResult, timer, kernel, return_inferencedat
     posterior.attrs.update(timer.as_attrs())
     posterior.attrs["sampler"] = kernel.name
     _warn_convergence(posterior, getattr(kernel, "max_tree_depth", None))
+    _warn_nan_divergences(model, result, posterior)
     return posterior.to_arviz() if return_inferencedata else posterior
+
+
+def _warn_nan_divergences(model: Model, result: NUTSResult, posterior) -> None:
+    """Divergences may be NaN log densities inside the support: probe near the chains."""
+    diverging = posterior.stats.get("diverging")
+    if diverging is None or not np.any(diverging) or result.state is None:
+        return
+    positions = result.state.kernel_state.position
+    message = nan_divergence_warning(model, positions, jax.random.key(0))
+    if message:
+        warnings.warn(message, ConvergenceWarning, stacklevel=4)
 
 
 def _warn_convergence(posterior, max_tree_depth: int | None) -> None:

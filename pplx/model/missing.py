@@ -28,7 +28,21 @@ class ImputationWarning(UserWarning):
     """Observed data contain NaN (or masked) entries, which pplx imputes: each one becomes
     a value of the latent site ``<site>_missing``, sampled with the other latents.
     Silence it with ``warnings.filterwarnings("ignore", category=pplx.ImputationWarning)``
-    when the imputation is meant."""
+    when the imputation is meant.
+
+    Example:
+        >>> import warnings, numpy as np, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m(y):
+        ...     with pplx.plate("i", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(0.0, 1.0), obs=y)
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     bound = m(np.array([1.0, np.nan]))
+        >>> str(caught[0].message)[:40], [s.name for s in bound.free_vars]
+        ("observed site 'y' has 1 missing (NaN) va", ['y_missing'])
+    """
 
 
 def announce_imputation(site: str, data, index: np.ndarray, event_ndim: int) -> None:
