@@ -10,7 +10,8 @@ draws in :mod:`pplx.infer.predictive`; variational inference and modes in
 
 from pplx.infer.entry import NUTSResult, hmc_run, mcmc_run, nuts_run
 from pplx.infer.many import nuts_many_run
-from pplx.infer.until import Converged, UntilInfo, nuts_until
+from pplx.infer.until import Converged, UntilInfo
+from pplx.infer.until_run import mcmc_until, nuts_until
 from pplx.kernels.spec import HMCSpec, NUTSSpec
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "Converged",
     "UntilInfo",
     "nuts_until",
+    "mcmc_until",
     "nuts_many_run",
 ]

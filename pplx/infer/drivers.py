@@ -102,17 +102,23 @@ def nuts(
         (2, 200)
     """
     options = _options(locals(), "max_tree_depth", "marginalize", "until")
-    if until is not None:  # run until converged (pplx/infer/until_driver.py)
-        from pplx.infer.until_driver import drive_until
-
-        return drive_until(model, key, until, max_tree_depth, **options)
+    kernel = NUTSSpec(max_tree_depth)
     if marginalize is not None:  # discrete sites summed out (pplx/infer/discrete.py)
         from pplx.infer import discrete
 
         model, summed = discrete.apply_marginalize(model, marginalize)
-        result = _drive(model, key, NUTSSpec(max_tree_depth), **options)
+        result = _drive_or_until(model, key, kernel, until, options)
         return discrete.note(result, {"marginalized": ",".join(summed)} if summed else {})
-    return _drive(model, key, NUTSSpec(max_tree_depth), **options)
+    return _drive_or_until(model, key, kernel, until, options)
+
+
+def _drive_or_until(model, key, kernel, until, options):
+    """A fixed run, or with ``until`` a run until converged (pplx/infer/until_driver.py)."""
+    if until is None:
+        return _drive(model, key, kernel, **options)
+    from pplx.infer.until_driver import drive_until
+
+    return drive_until(model, key, until, kernel, **options)
 
 
 def hmc(
@@ -136,6 +142,7 @@ def hmc(
     coords: dict | None = None,
     progress_bar: bool = True,
     return_inferencedata: bool = True,
+    until=None,
 ):
     """Sample a model with HMC (static or jittered path length): the friendly entry.
 
@@ -144,7 +151,8 @@ def hmc(
     avoids the periodic orbits a fixed length can fall into. Step size and mass matrix
     are adapted as for NUTS (Stan's windows). HMC needs its path length tuned by hand:
     too short and it random-walks, too long and it wastes gradients; prefer
-    :func:`nuts` unless you know a good length. Other arguments as in :func:`nuts`.
+    :func:`nuts` unless you know a good length. Other arguments as in :func:`nuts`
+    (``until=pplx.Converged(...)`` included).
 
     Example:
         >>> import jax, jax.numpy as jnp, pplx
@@ -160,8 +168,8 @@ def hmc(
         >>> idata.posterior["mu"].shape
         (2, 200)
     """
-    options = _options(locals(), "num_integration_steps", "jitter")
-    return _drive(model, key, HMCSpec(num_integration_steps, jitter), **options)
+    options = _options(locals(), "num_integration_steps", "jitter", "until")
+    return _drive_or_until(model, key, HMCSpec(num_integration_steps, jitter), until, options)
 
 
 def mcmc(model: Model, key: jax.Array, *, kernel="nuts", **options):

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from pplx.infer.chains import advance, as_output, init_carry, schedule
 from pplx.kernels.convergence import all_diagnostics
-from pplx.kernels.spec import DEFAULT_KERNEL
 
 
 class Converged(NamedTuple):
@@ -49,39 +48,65 @@ class Converged(NamedTuple):
     check_every: int = 200
 
     def check(self, num_chains: int) -> Converged:
-        """Raise ``ValueError`` for settings that cannot work; return self."""
-        every, most = self.check_every, self.max_draws
-        if not isinstance(every, int) or every < 4:
-            raise ValueError(f"until.check_every must be an int >= 4, got {every!r}.")
-        if not isinstance(most, int) or most < every:
+        """Raise ``ValueError`` (or ``TypeError``) for settings that cannot work, before
+        anything is traced; return self."""
+        _check_lengths(self.check_every, self.max_draws)
+        targets = {name: getattr(self, name) for name in ("rhat", "ess_bulk", "ess_tail")}
+        for name, value in targets.items():
+            _check_number(name, value)
+        if all(value is None for value in targets.values()):
             raise ValueError(
-                f"until.max_draws={most!r} is below check_every={every}: no check would run. "
-                "Raise max_draws or lower check_every."
+                "until has no target (rhat, ess_bulk and ess_tail are all None): set one, "
+                "or run a fixed number of draws with num_samples= instead of until=."
             )
-        if most % every:
+        if self.rhat is not None and not self.rhat > 1.0:
             raise ValueError(
-                f"until.max_draws={most} must be a multiple of check_every={every} "
-                f"(e.g. {most - most % every or every})."
-            )
-        if self.rhat is not None and not float(self.rhat) > 1.0:
-            raise ValueError(
-                f"until.rhat must exceed 1.0 (R-hat is about 1 at best), got {self.rhat!r}."
+                f"until.rhat={self.rhat!r} cannot be reached: R-hat is about 1 at best, so "
+                "the target must exceed 1.0 (1.01 is the usual choice)."
             )
         if self.rhat is not None and num_chains < 2:
             raise ValueError(
                 "until.rhat needs num_chains >= 2 (R-hat compares chains), or rhat=None."
             )
-        size = num_chains * most
+        size = num_chains * self.max_draws
         # the estimators floor the autocorrelation time at 1 / log10(size)
-        cap = size * math.log10(size)
+        cap = size * math.log10(size) if size > 1 else 1.0
         for name in ("ess_bulk", "ess_tail"):
-            value = getattr(self, name)
-            if value is not None and not 0 < float(value) <= cap:
+            value = targets[name]
+            if value is not None and not 0 < value <= cap:
                 raise ValueError(
                     f"until.{name}={value!r} cannot be reached: the ESS of {num_chains} chains x "
-                    f"{most} draws is at most {cap:.0f}. Raise max_draws or lower the target."
+                    f"{self.max_draws} draws (max_draws) is at most {cap:.0f}. Raise max_draws "
+                    "or lower the target."
                 )
         return self
+
+
+def _check_lengths(every, most) -> None:
+    for name, value in (("check_every", every), ("max_draws", most)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise TypeError(f"until.{name} must be an int, got {value!r}.")
+    if every < 4:
+        raise ValueError(f"until.check_every must be an int >= 4, got {every!r}.")
+    if most < every:
+        raise ValueError(
+            f"until.max_draws={most!r} is below check_every={every}: no check would run. "
+            "Raise max_draws or lower check_every."
+        )
+    if most % every:
+        raise ValueError(
+            f"until.max_draws={most} must be a multiple of check_every={every} "
+            f"(e.g. {most - most % every})."
+        )
+
+
+def _check_number(name: str, value) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise TypeError(f"until.{name} must be a number or None, got {value!r}.")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"until.{name} must be finite (or None: not checked), got {value!r}.")
 
 
 class UntilInfo(NamedTuple):
@@ -105,133 +130,73 @@ def _met(until: Converged, rhat, bulk, tail) -> jax.Array:
     return ok
 
 
-def until_loop(block_fn: Callable, carry, until: Converged, block_shapes) -> tuple:
-    """Call ``block_fn(carry) -> (carry, (positions (k, chain, d), info))`` until the
-    targets of ``until`` hold on the draws so far or ``max_draws`` are made.
+class LoopState(NamedTuple):
+    """What the until loop carries: the chains' carry, the draw buffers
+    ``(max_draws, chain, ...)``, the index of the next block, and the last check."""
 
-    ``block_shapes`` is the ``jax.eval_shape`` of ``block_fn``'s draws. Returns the final
-    carry, the buffers ``(max_draws, chain, ...)`` (zeros past the draws made) and an
-    :class:`UntilInfo`. Pure: usable inside ``jit`` and ``vmap``.
-    """
+    carry: Any
+    buffer: Any
+    block: jax.Array
+    info: UntilInfo
+
+
+def loop_start(carry, until: Converged, block_shapes) -> LoopState:
+    """The loop state before the first block; ``block_shapes`` are the shapes of one
+    block's draws ``(positions (k, chain, d), info)`` (``jax.ShapeDtypeStruct`` leaves)."""
     most = until.max_draws
     buf = jax.tree.map(lambda s: jnp.zeros((most,) + s.shape[1:], s.dtype), block_shapes)
-    d = block_shapes[0].shape[2]
-    nan = jnp.full((d,), jnp.nan, block_shapes[0].dtype)
+    nan = jnp.full((block_shapes[0].shape[2],), jnp.nan, block_shapes[0].dtype)
+    info = UntilInfo(jnp.int32(0), jnp.asarray(False), nan, nan, nan)
+    return LoopState(carry, buf, jnp.int32(0), info)
 
-    def body(state):
-        carry, buf, n, _ = state
-        carry, out = block_fn(carry)
+
+def loop_continues(state: LoopState, until: Converged) -> jax.Array:
+    """True while the targets do not hold and fewer than ``max_draws`` draws are made."""
+    return ~state.info.converged & (state.info.num_draws < until.max_draws)
+
+
+def loop_body(block_fn: Callable, until: Converged, num_warmup_blocks: int = 0) -> Callable:
+    """One iteration of the until loop: ``state -> state``.
+
+    ``block_fn(carry, block_index) -> (carry, (positions (k, chain, d), info))`` runs one
+    block; the first ``num_warmup_blocks`` blocks are warmup (nothing recorded, no check);
+    after each later block its draws are written into the buffer and the targets are
+    checked on the draws so far (:func:`pplx.kernels.convergence.all_diagnostics`).
+    """
+
+    def record(args):
+        buf, out, n = args
         buf = jax.tree.map(lambda b, v: jax.lax.dynamic_update_slice_in_dim(b, v, n, 0), buf, out)
         n = n + until.check_every
         diag = all_diagnostics(jnp.swapaxes(buf[0], 0, 1), n)
-        return carry, buf, n, UntilInfo(n, _met(until, *diag), *diag)
+        return buf, UntilInfo(n, _met(until, *diag), *diag)
 
-    def cond(state):
-        return ~state[3].converged & (state[2] < most)
+    def body(state: LoopState) -> LoopState:
+        carry, out = block_fn(state.carry, state.block)
+        args = (state.buffer, out, state.info.num_draws)
+        if num_warmup_blocks:  # warmup blocks record nothing (one branch runs)
+            sampling = state.block >= num_warmup_blocks
+            buf, info = jax.lax.cond(sampling, record, lambda a: (a[0], state.info), args)
+        else:
+            buf, info = record(args)
+        return LoopState(carry, buf, state.block + 1, info)
 
-    start = UntilInfo(jnp.int32(0), jnp.asarray(False), nan, nan, nan)
-    carry, buf, _, info = jax.lax.while_loop(cond, body, (carry, buf, jnp.int32(0), start))
-    return carry, buf, info
+    return body
 
 
-def run_chains_until(
-    logdensity_fn: Callable,
-    key: jax.Array,
-    init_positions: jax.Array | None,
-    *,
-    until: Converged,
-    state=None,
-    num_warmup: int = 1000,
-    target_accept: float = 0.8,
-    kernel=DEFAULT_KERNEL,
-    dense_mass: bool = False,
-    adaptation: str = "stan",
-):
-    """Warmup, then sampling in blocks until ``until`` holds: the flat-array core.
+def until_loop(
+    block_fn: Callable, carry, until: Converged, block_shapes, num_warmup_blocks: int = 0
+) -> tuple:
+    """Call ``block_fn(carry, block_index) -> (carry, (positions (k, chain, d), info))``
+    until the targets of ``until`` hold on the draws so far or ``max_draws`` are made
+    (after ``num_warmup_blocks`` warmup blocks, which record nothing).
 
-    Chains advance together (vectorised). Returns ``(RunOutput, UntilInfo)``; the
-    output's draws are ``(chain, max_draws, d)``, valid up to ``UntilInfo.num_draws``.
+    ``block_shapes`` is the shape of ``block_fn``'s draws. Returns the final carry, the
+    buffers ``(max_draws, chain, ...)`` (zeros past the draws made) and an
+    :class:`UntilInfo`. Pure: usable inside ``jit`` and ``vmap``.
     """
-    options = dict(kernel=kernel, adaptation=adaptation)
-    carry = init_carry(
-        logdensity_fn,
-        init_positions,
-        state,
-        num_warmup=num_warmup,
-        dense_mass=dense_mass,
-        **options,
+    body = loop_body(block_fn, until, num_warmup_blocks)
+    state = jax.lax.while_loop(
+        lambda s: loop_continues(s, until), body, loop_start(carry, until, block_shapes)
     )
-    step = dict(target_accept=target_accept, **options)
-    if num_warmup:
-        warm = schedule(num_warmup, 0, 1, adaptation)
-        carry, _ = advance(logdensity_fn, key, carry, warm, 1, **step)
-    block = schedule(0, until.check_every, 1, adaptation)
-    block_fn = lambda c: advance(logdensity_fn, key, c, block, until.check_every, **step)
-    shapes = jax.eval_shape(block_fn, carry)[1]
-    carry, buf, info = until_loop(block_fn, carry, until, shapes)
-    return as_output(carry, buf), info
-
-
-def nuts_until(
-    model,
-    key: jax.Array,
-    until: Converged | None = None,
-    *,
-    num_warmup: int = 1000,
-    num_chains: int = 4,
-    target_accept: float = 0.8,
-    max_tree_depth: int = 10,
-    dense_mass: bool = False,
-    adaptation: str = "stan",
-    init_positions: jax.Array | None = None,
-    state=None,
-    log_likelihood: bool = False,
-):
-    """NUTS until converged on a bound model: the pure entry (jit- and vmap-able).
-
-    Arguments as in :func:`pplx.infer.nuts_run`; ``until`` is a :class:`Converged`.
-    With the same key, the draws are those of ``nuts_run`` with ``num_samples`` equal to
-    the draws made (chains advance together, vectorised).
-
-    Returns:
-        ``(NUTSResult, UntilInfo)``: draws and stats ``(chain, max_draws, ...)``, valid
-        up to ``UntilInfo.num_draws`` (``pplx.nuts(until=...)`` keeps only those).
-
-    Example:
-        >>> import jax, jax.numpy as jnp, pplx
-        >>> import pplx.distributions as dist
-        >>> @pplx.model
-        ... def mean_model(y):
-        ...     mu = pplx.sample("mu", dist.Normal(0.0, 10.0))
-        ...     pplx.sample("y", dist.Normal(mu, 1.0).expand(y.shape).to_event(1), obs=y)
-        >>> until = pplx.Converged(ess_bulk=100, ess_tail=100, max_draws=400, check_every=50)
-        >>> res, info = pplx.infer.nuts_until(mean_model(jnp.ones(5)), jax.random.key(0),
-        ...                                   until, num_warmup=200, num_chains=2)
-        >>> res.draws["mu"].shape, bool(info.converged), int(info.num_draws) <= 400
-        ((2, 400), True, True)
-    """
-    from pplx.infer.entry import _check_settings, finish, initial_positions
-    from pplx.kernels.spec import NUTSSpec
-    from pplx.model.checks import require_continuous_latents
-
-    kernel = NUTSSpec(max_tree_depth)
-    _check_settings(num_warmup, 1, num_chains, target_accept, kernel)
-    require_continuous_latents(model, kernel.name)
-    until = (Converged() if until is None else until).check(num_chains)
-    if state is not None and num_warmup:
-        raise ValueError("continuing a state needs num_warmup=0: its chains are already adapted.")
-    init_key, run_key = jax.random.split(key)
-    positions, ok = initial_positions(model, init_key, num_chains, init_positions, state)
-    out, info = run_chains_until(
-        model.logdensity,
-        run_key,
-        positions,
-        until=until,
-        state=state,
-        num_warmup=num_warmup,
-        target_accept=target_accept,
-        kernel=kernel,
-        dense_mass=dense_mass,
-        adaptation=adaptation,
-    )
-    return finish(model, out, positions, ok, log_likelihood), info
+    return state.carry, state.buffer, state.info

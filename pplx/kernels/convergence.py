@@ -48,33 +48,60 @@ def _mask(a: jax.Array, m: jax.Array) -> jax.Array:
     return jnp.arange(a.shape[1])[None, :] < m
 
 
+def _sort_key(a: jax.Array) -> jax.Array:
+    """Integers that order as the floats ``a`` do (XLA sorts integers several times faster
+    than floats on a CPU); -0.0 becomes 0.0 first, so equal floats get equal keys."""
+    itype = jnp.int64 if a.dtype == jnp.float64 else jnp.int32
+    bits = jax.lax.bitcast_convert_type(jnp.where(a == 0, jnp.zeros_like(a), a), itype)
+    return jnp.where(bits < 0, bits ^ jnp.iinfo(itype).max, bits)
+
+
+def _from_key(key: jax.Array, dtype) -> jax.Array:
+    bits = jnp.where(key < 0, key ^ jnp.iinfo(key.dtype).max, key)
+    return jax.lax.bitcast_convert_type(bits, dtype)
+
+
 def _sorted_valid(a: jax.Array, valid: jax.Array) -> jax.Array:
-    return jnp.sort(jnp.where(valid, a, jnp.inf).ravel())
+    flat = jnp.where(valid, a, jnp.inf).ravel()
+    return _from_key(jnp.sort(_sort_key(flat)), flat.dtype)
 
 
-def _z_scale(a: jax.Array, m: jax.Array) -> jax.Array:
+def _ranks(a: jax.Array, valid: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Average 1-based ranks of the valid entries of ``a`` (ties share), and the sorted
+    values (valid entries first, then ``inf``): one sort with the positions as payload."""
+    flat = jnp.where(valid, a, jnp.inf).ravel()
+    size = flat.shape[0]
+    keys, order = jax.lax.sort_key_val(_sort_key(flat), jnp.arange(size))
+    pos = jnp.arange(size)
+    differs = keys[1:] != keys[:-1]
+    starts = jnp.concatenate([jnp.ones(1, bool), differs])
+    ends = jnp.concatenate([differs, jnp.ones(1, bool)])
+    first = jax.lax.cummax(jnp.where(starts, pos, 0))
+    last = jax.lax.cummin(jnp.where(ends, pos, size), reverse=True)
+    rank = (first + last) / 2.0 + 1.0
+    ranks = jnp.zeros(size, rank.dtype).at[order].set(rank, unique_indices=True)
+    return ranks.reshape(a.shape), _from_key(keys, flat.dtype)
+
+
+def _z_scale(a: jax.Array, m: jax.Array, ranked=None) -> jax.Array:
     """Normal scores of the average ranks of the valid entries of (C, M), jointly."""
     valid = _mask(a, m)
     size = a.shape[0] * m
-    ordered = _sorted_valid(a, valid)
-    flat = jnp.where(valid, a, jnp.inf).ravel()
-    left = jnp.searchsorted(ordered, flat, side="left")
-    right = jnp.searchsorted(ordered, flat, side="right")
-    rank = (left + right + 1) / 2.0  # average rank, 1-based, ties share
+    rank = (_ranks(a, valid) if ranked is None else ranked)[0]
     z = ndtri((rank - 0.375) / (size + 0.25))
-    return jnp.where(valid, z.reshape(a.shape), 0.0)
+    return jnp.where(valid, z, 0.0)
 
 
-def _median(a: jax.Array, m: jax.Array) -> jax.Array:
+def _median(a: jax.Array, m: jax.Array, ordered=None) -> jax.Array:
     count = a.shape[0] * m
-    ordered = _sorted_valid(a, _mask(a, m))
+    ordered = _sorted_valid(a, _mask(a, m)) if ordered is None else ordered
     return 0.5 * (ordered[(count - 1) // 2] + ordered[count // 2])
 
 
-def _quantile(a: jax.Array, m: jax.Array, prob: float) -> jax.Array:
+def _quantile(a: jax.Array, m: jax.Array, prob: float, ordered=None) -> jax.Array:
     """Type-7 quantile of the valid entries (scipy's mquantiles with alphap=betap=1)."""
     count = a.shape[0] * m
-    ordered = _sorted_valid(a, _mask(a, m))
+    ordered = _sorted_valid(a, _mask(a, m)) if ordered is None else ordered
     aleph = (count - 1) * prob + 1.0
     k = jnp.clip(jnp.floor(aleph).astype(jnp.int32), 1, count - 1)
     gamma = jnp.clip(aleph - k, 0.0, 1.0)
@@ -241,8 +268,37 @@ def ess_tail(x, num_draws=None) -> jax.Array:
     return _nan_unless(n >= _MIN_DRAWS, value)
 
 
+def _diagnose(x: jax.Array, n: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """R-hat, bulk ESS and tail ESS of one scalar ``(chain, draw)`` with ``n`` valid
+    draws, sharing the work of the three: one sort of the split draws serves the bulk
+    ranks and the median, one sort of all draws both tail quantiles, and the three ESS
+    autocovariances are one batched FFT."""
+    split, m = _split(x, n)
+    ranked = _ranks(split, _mask(split, m))
+    z = _z_scale(split, m, ranked)
+    folded = jnp.abs(split - _median(split, m, ranked[1]))
+    rhat = jnp.fmax(_rhat(z, m), _rhat(_z_scale(folded, m), m))
+    ordered = _sorted_valid(x, _mask(x, n))
+    whole = _mask(x, n)
+    below = [
+        _split(jnp.where(whole, x <= _quantile(x, n, p, ordered), False).astype(x.dtype), n)[0]
+        for p in (0.05, 0.95)
+    ]
+    ess = jax.vmap(_ess, in_axes=(0, None))(jnp.stack([z] + below), m)
+    enough = n >= _MIN_DRAWS
+    ok = (x.shape[0] >= 2) & enough & ~_is_constant(split, m)
+    return (
+        _nan_unless(ok, rhat),
+        _nan_unless(enough, ess[0]),
+        _nan_unless(enough, jnp.minimum(ess[1], ess[2])),
+    )
+
+
 def all_diagnostics(draws, num_draws=None) -> tuple[jax.Array, jax.Array, jax.Array]:
     """R-hat, bulk ESS and tail ESS of every scalar of draws ``(chain, draw, d)``.
+
+    The same values as :func:`split_rhat`, :func:`ess_bulk` and :func:`ess_tail`, computed
+    together (a smaller program: the until loop compiles it once).
 
     Args:
         draws: draws shaped ``(chain, draw, d)`` (a flat vector of scalars per draw).
@@ -260,5 +316,7 @@ def all_diagnostics(draws, num_draws=None) -> tuple[jax.Array, jax.Array, jax.Ar
     draws = jnp.asarray(draws)
     if draws.ndim != 3:
         raise ValueError(f"draws must be shaped (chain, draw, d); got shape {draws.shape}.")
-    fns = (split_rhat, ess_bulk, ess_tail)
-    return tuple(jax.vmap(lambda x, f=f: f(x, num_draws), in_axes=2)(draws) for f in fns)
+    if not jnp.issubdtype(draws.dtype, jnp.floating):
+        draws = draws.astype(jnp.result_type(float))
+    n = _count(draws, num_draws)
+    return jax.vmap(lambda x: _diagnose(x, n), in_axes=2)(draws)

@@ -72,8 +72,10 @@ def finish() -> None:
         bar.close()
 
 
-def report(iteration, divergences, step_size) -> None:
-    """Host side: move the open bar to ``iteration`` (0-based) with the run's figures."""
+def report(iteration, divergences, step_size, **figures) -> None:
+    """Host side: move the open bar to ``iteration`` (0-based) with the run's figures
+    (``figures``: more name=value pairs to show, e.g. the worst R-hat of a run until
+    converged)."""
     bar = _ACTIVE.get("bar")
     if bar is None:
         return
@@ -88,7 +90,16 @@ def report(iteration, divergences, step_size) -> None:
     )
     bar.set_description(f"{phase} {chains}", refresh=False)
     bar.set_postfix(
-        divergences=int(divergences), step_size=f"{float(step_size):.3g}", refresh=False
+        divergences=int(divergences), step_size=f"{float(step_size):.3g}", **figures, refresh=False
     )
     bar.update(iteration - _ACTIVE["done"])
     _ACTIVE["done"] = iteration
+
+
+def end_at(iteration) -> None:
+    """Host side: the run stopped early, after ``iteration + 1`` iterations (a run until
+    converged): the bar's total becomes that, so it closes full."""
+    bar = _ACTIVE.get("bar")
+    if bar is not None:
+        bar.total = int(iteration) + 1
+        bar.refresh()
