@@ -114,8 +114,7 @@ def test_coords_that_disagree_with_shapes():
     m = schools(jnp.ones(3), y=jnp.arange(3.0))
     with pytest.raises(
         ValueError,
-        match=r"coords\['school'\] has 2 values but dimension "
-        "'school' of site 'y' has size 3",
+        match=r"coords\['school'\] has 2 values but plate 'school' has size 3",
     ):
         m.check_coords({"school": ["a", "b"]})
     with pytest.raises(ValueError, match="no site has"):
