@@ -6,6 +6,7 @@ on a log density missing its log-Jacobian (for a positive parameter) fails.
 """
 
 import itertools
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -134,6 +135,15 @@ def test_advi_fit_runs_in_the_same_program_shape():
     assert res.info["num_steps"].shape == (20,) and np.all(res.info["num_steps"] <= 500)
 
 
+def test_batches_equal_one_vmap_over_all_simulations():
+    m, key = normal_mean(jnp.zeros(5)), jax.random.key(2)
+    settings = dict(num_warmup=100, num_samples=99)
+    whole = pplx.sbc(m, key, 12, **settings)
+    batched = pplx.sbc(m, key, 12, batch_size=5, **settings)  # 5 + 5 + 2
+    np.testing.assert_array_equal(whole.ranks, batched.ranks)
+    np.testing.assert_allclose(whole.ess, batched.ess, rtol=1e-6)
+
+
 def _nuts_without_jacobian(model, key):
     """A deliberately wrong fit: NUTS on the log density without log|J| of exp."""
     init_key, run_key = jax.random.split(key)
@@ -165,6 +175,12 @@ def no_data():
     pplx.sample("x", dist.Normal(0.0, 1.0))
 
 
+def _with_missing_value():
+    with warnings.catch_warnings():  # binding may warn that the NaN will be imputed
+        warnings.simplefilter("ignore")
+        return normal_mean(jnp.array([0.0, jnp.nan]))
+
+
 @pytest.mark.parametrize(
     "call, error, match",
     [
@@ -174,8 +190,9 @@ def no_data():
         (lambda m: pplx.sbc(m, jax.random.key(0), 10, num_samples=50), ValueError, "thinning"),
         (lambda m: pplx.sbc(m, jax.random.key(0), 10, num_ranks=0), ValueError, "num_ranks"),
         (lambda m: pplx.sbc(m, jax.random.key(0), 10, fit="gibbs"), ValueError, "fit must"),
+        (lambda m: pplx.sbc(m, jax.random.key(0), 10, batch_size=0), ValueError, "batch_size"),
         (
-            lambda m: pplx.sbc(normal_mean(jnp.array([0.0, jnp.nan])), jax.random.key(0), 10),
+            lambda m: pplx.sbc(_with_missing_value(), jax.random.key(0), 10),
             ValueError,
             "missing values",
         ),
