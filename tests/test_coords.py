@@ -133,3 +133,15 @@ def test_a_model_with_its_own_coords_parameter_keeps_it():
 def test_coords_must_be_a_dict():
     with pytest.raises(TypeError, match="coords must be a dict"):
         schools(SIGMA, y=Y, coords=NAMES)
+
+
+def test_a_named_dimension_that_is_no_plate_names_its_site():
+    @pplx.model
+    def coefs():
+        pplx.sample("beta", dist.Normal(0.0, 1.0).expand((3,)).to_event(1), dims=("coef",))
+
+    assert coefs(coords={"coef": ["a", "b", "c"]}).coords == {"coef": ["a", "b", "c"]}
+    with pytest.raises(
+        ValueError, match=r"has 2 values but dimension 'coef' of site 'beta' has size 3"
+    ):
+        coefs(coords={"coef": ["a", "b"]})
