@@ -3,12 +3,15 @@
     python -m bench.correctness                 # all 36, one at a time
     python -m bench.correctness kidiq-kidscore_momhs garch-garch11   # a subset
     python -m bench.correctness --draws 500     # shorter runs (warmup = draws)
+    python -m bench.correctness --contenders pplx,numpyro   # NumPyro's NUTS too
+    python -m bench.correctness --table-only    # rewrite the table from the kept rows
 
 Each posterior runs 4 chains x (warmup + draws) from a fixed key (1000 + 1000:
 ``Entry.num_draws`` in ``tests/posteriordb``); the result of each is
 kept in ``bench/results/correctness.json`` (a subset run updates its rows) and the table
-``docs/correctness.md`` is rewritten from all the rows kept. The rule: for every scalar
-of the reference, |mean - ref| / ref_sd < 0.1 and sd / ref_sd within 10%.
+``docs/correctness.md`` is rewritten from all the rows kept. NumPyro's rows (models:
+``bench/pdb_numpyro``) are kept in ``bench/results/correctness-numpyro.json``. The rule:
+for every scalar of the reference, |mean - ref| / ref_sd < 0.1 and sd / ref_sd within 10%.
 """
 
 from __future__ import annotations
