@@ -20,7 +20,6 @@ NOT_CALLABLE = {"__version__"}
 
 # known gaps, by qualified name (a module's own docstring is the module's name)
 PENDING = {
-    "pplx.ImputationWarning",  # new in pplx/model/missing.py, by another change
     "pplx.handlers",
     "pplx.infer",
     "pplx.vi",
