@@ -40,6 +40,12 @@ def half_normal_scale(y):
     pplx.sample("y", dist.Normal(0.0, s), obs=y)
 
 
+def markov_rows(y):
+    x = pplx.markov("x", jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.3], [0.5, 0.5]]), num_steps=3)
+    with pplx.plate("t", 3):
+        pplx.sample("y", dist.Normal(x, 1.0), obs=y)
+
+
 MODEL = pplx.model(half_normal_scale)(jnp.ones(3))
 CASES = [
     (
@@ -79,6 +85,12 @@ CASES = [
         ),
         ValueError,
         ["transition_matrix must sum to 1", "got 2.0"],
+    ),
+    (
+        "a Markov chain's transition rows not summing to one",
+        _bind(markov_rows, jnp.zeros(3)),
+        ValueError,
+        ["site 'x'", "transition_matrix must sum to 1", "got 1.2", "(row (0,))"],
     ),
     (
         "a non-symmetric covariance",

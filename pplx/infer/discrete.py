@@ -102,7 +102,7 @@ def choose_steps(model: Model, marginalize=None) -> tuple[dict[str, str], list[s
     return {s.name: steps[s.name] for s in model.free_vars}, summed
 
 
-_NUTS_ONLY = ("adaptation", "thinning", "chain_method", "init", "state", "log_likelihood")
+_NUTS_ONLY = ("adaptation", "thinning", "init", "state", "log_likelihood")
 
 
 def auto_sample(model: Model, key: jax.Array, *, marginalize=None, **options):

@@ -17,10 +17,14 @@ import jax.numpy as jnp
 
 import pplx.distributions as dist
 from pplx.core import primitives
+from pplx.distributions.param_checks import check_simplex
 
 
 def _log_rows(name: str, probs) -> jax.Array:
+    """Log probabilities of rows that must sum to one (checked when concrete; the
+    division only absorbs rounding)."""
     probs = jnp.asarray(probs, dtype=jnp.result_type(float))
+    check_simplex("MarkovChain", name, probs)
     return jnp.log(probs) - jnp.log(jnp.sum(probs, axis=-1, keepdims=True))
 
 
