@@ -41,6 +41,12 @@ def parse_args(argv=None):
     p.add_argument("--name", default=None)
     p.add_argument("--devices", nargs="*", type=int, default=None, help="forced CPU devices")
     p.add_argument("--rows", type=int, default=100_000, help="rows (with --devices)")
+    p.add_argument(
+        "--device-parts", nargs="*", default=None, help="with --devices: grad chains data"
+    )
+    p.add_argument(
+        "--device-concurrent", action="store_true", help="with --devices: all counts at once"
+    )
     return p.parse_args(argv)
 
 
@@ -181,7 +187,10 @@ def devices_main(args) -> int:
     chains = (args.chains or [4])[0]
     warmup = args.warmup if args.warmup is not None else (100 if args.quick else 300)
     draws = args.draws or (100 if args.quick else 300)
-    points = scaling_devices.study(args.devices, args.rows, chains, warmup, draws)
+    parts = tuple(args.device_parts or scaling_devices.PARTS)
+    points = scaling_devices.study(
+        args.devices, args.rows, chains, warmup, draws, parts, args.device_concurrent
+    )
     name = "scaling-devices-" + (args.name or dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
     path = RESULTS_DIR / f"{name}.json"
     path.write_text(json.dumps(points, indent=1))

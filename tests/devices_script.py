@@ -91,4 +91,88 @@ two = devices.data_sharding("obs", devices.Mesh(np.array(jax.devices()[:2]), ("d
 out["two_device_value_diff"] = abs(
     float(devices.sharded_logdensity(lr, two)(jnp.zeros(lr.num_dims)) - out["loglik_value"])
 )
+
+
+# chains x data on a 2-D mesh: 2 chains over the "chain" axis, each chain's 103 rows
+# split over the "data" axis (2 x 2), against the unsplit chains in sequence
+grid = dict(num_warmup=100, num_samples=50, num_chains=2, chain_method="parallel")
+auto = pplx.infer.nuts_run(lr, jax.random.key(3), data_sharding="obs", **grid)
+out["grid_auto_mesh"] = dict(devices.resolve_sharding("obs", "parallel", 2).mesh.shape)
+out["grid_draws_diff"] = max_diff(auto.draws, plain.draws)
+given = devices.data_sharding("obs", mesh=(2, 2))  # the same mesh, given as a shape
+out["grid_given_mesh"] = dict(devices.resolve_sharding(given, "parallel", 2).mesh.shape)
+lowered = jax.jit(
+    lambda k: pplx.infer.nuts_run(lr, k, data_sharding="obs", **grid).draws["b0"]
+).lower(jax.random.key(3))
+text = lowered.as_text()
+out["grid_has_psum"] = "all_reduce" in text or "all-reduce" in text
+
+
+def error_of(fn):
+    try:
+        fn()
+    except (ValueError, TypeError) as err:
+        return str(err)
+    return ""
+
+
+flat = devices.data_sharding("obs")  # one axis "data": no room for the chains
+out["grid_no_chain_axis_error"] = error_of(
+    lambda: pplx.infer.nuts_run(lr, jax.random.key(3), data_sharding=flat, **grid)
+)
+out["grid_indivisible_error"] = error_of(
+    lambda: pplx.infer.nuts_run(
+        lr, jax.random.key(3), data_sharding=given, **{**grid, "num_chains": 3}
+    )
+)
+out["grid_too_big_error"] = error_of(lambda: devices.data_sharding("obs", mesh=(4, 2)))
+
+
+# compound (Gibbs + NUTS) chains over devices: 8 chains, 2 a device, against 8 in sequence
+@pplx.model
+def coin_or_die(y):
+    k = pplx.sample("k", dist.Bernoulli(probs=0.5))
+    mu = pplx.sample("mu", dist.Normal(0.0, 3.0))
+    with pplx.plate("obs", y.shape[0]):
+        pplx.sample("y", dist.Normal(mu + 2.0 * k, 1.0), obs=y)
+
+
+cd = coin_or_die(jnp.array([1.0, 2.5, 1.7]))
+crun = dict(num_warmup=60, num_samples=40, num_chains=8)
+cpar = pplx.compound.sample_run(cd, jax.random.key(5), chain_method="parallel", **crun)
+cseq = pplx.compound.sample_run(cd, jax.random.key(5), chain_method="sequential", **crun)
+out["compound_draws_diff"] = max_diff(cpar.draws, cseq.draws)
+out["compound_k_varies"] = float(np.std(np.asarray(cpar.draws["k"])))
+out["compound_indivisible_error"] = error_of(
+    lambda: pplx.compound.sample_run(
+        cd, jax.random.key(5), chain_method="parallel", **{**crun, "num_chains": 6}
+    )
+)
+
+# ADVI restarts over devices: 4 restarts, one a device, against 4 in sequence
+fits = {
+    method: pplx.vi.advi_restarts(
+        model, jax.random.key(7), num_restarts=4, chain_method=method, num_steps=300
+    )
+    for method in ("parallel", "sequential")
+}
+out["advi_restarts_diff"] = max(
+    float(jnp.max(jnp.abs(a.mean - b.mean)) + jnp.max(jnp.abs(a.scale - b.scale)))
+    for a, b in zip(fits["parallel"], fits["sequential"], strict=True)
+)
+out["advi_starts_differ"] = float(
+    jnp.max(jnp.abs(fits["parallel"][0].mean - fits["parallel"][1].mean))
+)
+out["advi_indivisible_error"] = error_of(
+    lambda: pplx.vi.advi_restarts(
+        model, jax.random.key(7), num_restarts=6, chain_method="parallel", num_steps=10
+    )
+)
+
+# draws streamed to the host in blocks equal the one-program run (chains over devices)
+stream = dict(num_warmup=60, num_samples=40, num_chains=8, chain_method="parallel")
+quiet = dict(progress_bar=False, return_inferencedata=False)
+whole = pplx.nuts(model, jax.random.key(2), **stream, **quiet)
+blocks = pplx.nuts(model, jax.random.key(2), stream_block=16, **stream, **quiet)
+out["stream_parallel_diff"] = max_diff(whole.draws, blocks.draws)
 print("RESULT " + json.dumps(out))

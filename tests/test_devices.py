@@ -35,7 +35,7 @@ def four_devices():
         cwd=HERE.parent,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1500,  # ~80 s of CPU; a shared machine stretches it
     )
     assert out.returncode == 0, out.stderr[-3000:]
     line = [s for s in out.stdout.splitlines() if s.startswith("RESULT ")][-1]
@@ -119,8 +119,53 @@ def test_unknown_plate_and_latent_rows_are_refused():
         pplx.infer.nuts_run(MODEL, jax.random.key(0), data_sharding="rows")
     with pytest.raises(ValueError, match="site 'z' is latent inside plate 'obs'"):
         devices.sharded_logdensity(with_latent_rows(jnp.zeros(3)), "obs")
-    with pytest.raises(ValueError, match="not with chain_method='parallel'"):
-        pplx.infer.nuts_run(MODEL, jax.random.key(0), chain_method="parallel", data_sharding="obs")
+
+
+def test_chains_and_data_on_a_2d_mesh_equal_the_unsplit_run(four_devices):
+    # 2 chains x 103 rows on 4 devices: the plate's name gets a (2 chain, 2 data) mesh;
+    # the sums are added in another order, so the draws agree to rounding (float64)
+    assert four_devices["grid_auto_mesh"] == {"chain": 2, "data": 2}
+    assert four_devices["grid_draws_diff"] <= 1e-8
+    assert four_devices["grid_given_mesh"] == {"chain": 2, "data": 2}
+    assert four_devices["grid_has_psum"]
+
+
+def test_bad_2d_meshes_get_errors_before_tracing(four_devices):
+    assert "needs one mesh with an axis 'chain'" in four_devices["grid_no_chain_axis_error"]
+    assert "2 devices: num_chains=3" in four_devices["grid_indivisible_error"]
+    assert "needs 8 devices; JAX sees 4" in four_devices["grid_too_big_error"]
+
+
+def test_compound_chains_over_devices_equal_chains_on_one_device(four_devices):
+    assert four_devices["compound_draws_diff"] == 0.0  # the same program per chain
+    assert four_devices["compound_k_varies"] > 0.1  # the Gibbs site moved: not vacuous
+    assert "4 devices: num_chains=6" in four_devices["compound_indivisible_error"]
+
+
+def test_advi_restarts_over_devices_equal_restarts_on_one_device(four_devices):
+    assert four_devices["advi_restarts_diff"] <= 1e-12
+    assert four_devices["advi_starts_differ"] > 0.0
+    assert "4 devices: num_restarts=6" in four_devices["advi_indivisible_error"]
+
+
+def test_streamed_parallel_chains_equal_the_one_program_run(four_devices):
+    assert four_devices["stream_parallel_diff"] <= 1e-10
+
+
+def test_2d_mesh_names_are_checked_before_tracing():
+    one = jax.devices()[:1]
+    odd = Mesh(np.array(one).reshape(1, 1), ("chain", "rows"))
+    with pytest.raises(ValueError, match="no axis named 'data'"):
+        devices.data_sharding("obs", odd)
+    on_chain = devices.data_sharding("obs", odd, axis="chain")
+    with pytest.raises(ValueError, match="data axis is 'chain'"):
+        pplx.infer.nuts_run(
+            MODEL, jax.random.key(0), chain_method="parallel", data_sharding=on_chain
+        )
+    with pytest.raises(ValueError, match="positive ints"):
+        devices.data_sharding("obs", mesh=(0, 1))
+    with pytest.raises(TypeError, match="plate's name or"):
+        pplx.infer.nuts_run(MODEL, jax.random.key(0), data_sharding=3)
 
 
 def test_split_plate_masks_padded_rows_of_the_plate():
@@ -177,3 +222,48 @@ def test_two_processes_give_the_one_process_draws():
     assert two["devices"] == 4
     for name, values in one["draws"].items():
         np.testing.assert_allclose(two["draws"][name], values, rtol=0, atol=1e-10)
+
+
+@pplx.model
+def two_means(y):
+    # a bimodal posterior: mu = +2 or -2 (y ~ N(mu^2 ...)): restarts find both modes
+    mu = pplx.sample("mu", dist.Normal(0.0, 3.0))
+    with pplx.plate("obs", y.shape[0]):
+        pplx.sample("y", dist.Normal(mu**2, 0.5), obs=y)
+
+
+BIMODAL = two_means(jnp.full(8, 4.0))
+
+
+def test_advi_restart_zero_is_the_single_fit_and_the_best_is_returned():
+    settings = dict(num_steps=400, convergence=None)
+    fits = pplx.vi.advi_restarts(BIMODAL, jax.random.key(1), num_restarts=4, **settings)
+    single = pplx.vi.advi(BIMODAL, jax.random.key(1), **settings)
+    np.testing.assert_allclose(fits[0].mean, single.mean, rtol=1e-10)
+    # the random starts reach both modes (|mu| = 2), and the best has the highest ELBO
+    modes = sorted(round(float(f.mean[0])) for f in fits)
+    assert modes[0] == -2 and modes[-1] == 2, modes
+    best = pplx.vi.advi(BIMODAL, jax.random.key(1), num_restarts=4, **settings)
+    assert float(best.elbo) == max(float(f.elbo) for f in fits)
+    vectorized = pplx.vi.advi_restarts(
+        BIMODAL, jax.random.key(1), num_restarts=4, chain_method="vectorized", **settings
+    )
+    for a, b in zip(fits, vectorized, strict=True):
+        np.testing.assert_allclose(a.mean, b.mean, rtol=1e-10)
+
+
+def test_advi_restarts_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="chain_method must be one of"):
+        pplx.vi.advi(BIMODAL, jax.random.key(0), num_restarts=2, chain_method="devices")
+    with pytest.raises(ValueError, match="num_restarts must be a positive"):
+        pplx.vi.advi(BIMODAL, jax.random.key(0), num_restarts=0)
+    with pytest.raises(ValueError, match="progress_bar=True shows one fit"):
+        pplx.vi.advi(BIMODAL, jax.random.key(0), num_restarts=2, progress_bar=True)
+
+
+def test_map_chains_gives_the_same_results_for_every_method():
+    f = lambda x: jnp.cumsum(x, axis=-1) * 2.0
+    x = jnp.arange(12.0).reshape(4, 3)
+    results = [devices.map_chains(f, x, m) for m in ("vectorized", "sequential", "parallel")]
+    for r in results:
+        np.testing.assert_array_equal(r, f(x))

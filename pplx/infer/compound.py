@@ -5,7 +5,8 @@ get NUTS (with Stan's window adaptation), binary and finite discrete sites get G
 exact enumeration, unbounded integer sites get component-wise discrete Metropolis. The
 ``step`` argument overrides the method per site. Every block is updated in a fixed order
 (continuous blocks first) inside one transition; the whole run (warmup and sampling, all
-chains vectorised) is one ``lax.scan`` in one compiled program.
+chains vectorised, in sequence or split over devices: ``chain_method``) is one
+``lax.scan`` in one compiled program.
 
 Example:
     >>> import jax, jax.numpy as jnp, pplx
@@ -36,6 +37,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pplx.infer.chains import CHAIN_METHODS, over_chains, resolve_chain_method
+from pplx.infer.devices import chain_shards, device_mesh, map_chains
 from pplx.kernels import adaptation
 from pplx.kernels import compound as ck
 from pplx.kernels.gibbs import SiteSpec
@@ -190,6 +193,7 @@ def sample_run(
     target_accept: float = 0.8,
     max_tree_depth: int = 10,
     dense_mass: bool = False,
+    chain_method: str = "vectorized",
 ) -> CompoundResult:
     """The pure compound run: arrays out, no host work after the checks.
 
@@ -197,15 +201,26 @@ def sample_run(
     the supports of the discrete sites); the run itself is traceable. See :func:`sample`.
     """
     plan = _prepare(
-        model, step, num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass
+        model,
+        step,
+        num_warmup,
+        num_samples,
+        num_chains,
+        target_accept,
+        max_tree_depth,
+        dense_mass,
+        chain_method=chain_method,
     )
     draws, stats, state = _run(model, key, plan)
     return CompoundResult(draws, stats, state, dict(plan.assignment))
 
 
-def _prepare(model, step, num_warmup, num_samples, num_chains, *nuts_settings) -> _Plan:
+def _prepare(
+    model, step, num_warmup, num_samples, num_chains, *nuts_settings, chain_method
+) -> _Plan:
     require_bound_model(model, "pplx.compound.sample")
     check_run_lengths(num_warmup, num_samples, num_chains)
+    chain_method = _check_chain_method(chain_method, num_chains)
     layout = discrete_layout(model)
     assignment = assign_methods(model, layout, step)
     if not assignment:
@@ -219,8 +234,20 @@ def _prepare(model, step, num_warmup, num_samples, num_chains, *nuts_settings) -
         num_samples,
         num_chains,
         tuple(nuts_settings),
+        chain_method,
     )
     return plan._replace(gibbs_sites=sites)
+
+
+def _check_chain_method(chain_method: str, num_chains: int) -> str:
+    """The resolved chain method; an unknown one, or chains that the devices do not
+    divide (``"parallel"``), are refused before tracing."""
+    if chain_method not in CHAIN_METHODS:
+        raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}.")
+    chain_method = resolve_chain_method(chain_method, num_chains)
+    if chain_method == "parallel":
+        chain_shards(device_mesh(), num_chains)
+    return chain_method
 
 
 def _initial_state(model, layout, init, key):
@@ -241,6 +268,7 @@ class _Plan(NamedTuple):
     num_samples: int
     num_chains: int
     nuts_settings: tuple  # target_accept, max_tree_depth, dense_mass
+    chain_method: str = "vectorized"
     gibbs_sites: tuple = ()  # pplx.model.blanket.GibbsSite of each site (Gibbs blocks)
 
 
@@ -252,34 +280,36 @@ def _run(model, key, plan: _Plan):
     logdensity = lambda z, ints: joint_logdensity(model, z, ints, layout=layout)
     init, step = ck.compound(logdensity, blocks)
     init_key, run_key = jax.random.split(key)
-    chains = jnp.arange(plan.num_chains)
-    states = jax.vmap(
-        lambda c: _initial_state(model, layout, init, jax.random.fold_in(init_key, c))
-    )(chains)
-
-    def transition(carry, x):
-        t, stage = x
-        keys = jax.vmap(lambda c: jax.random.fold_in(jax.random.fold_in(run_key, t), c))(chains)
-        return jax.vmap(step, in_axes=(0, 0, None))(keys, carry, stage)
-
-    def keep(carry, x):
-        states, infos = transition(carry, x)
-        return states, (states.z, states.ints, states.logdensity, infos)
-
-    # warmup draws are not kept: the warmup scan outputs nothing
     stages = _stages(plan.num_warmup, plan.num_samples)
     total = plan.num_warmup + plan.num_samples
     part = lambda lo, hi: (jnp.arange(lo, hi), jax.tree.map(lambda a: a[lo:hi], stages))
-    states, _ = jax.lax.scan(
-        lambda c, x: (transition(c, x)[0], None), states, part(0, plan.num_warmup)
-    )
-    final, (z, ints, lp, infos) = jax.lax.scan(keep, states, part(plan.num_warmup, total))
-    chain_first = lambda a: jnp.swapaxes(a, 0, 1)  # (chain, draw, ...)
-    z, ints, lp, infos = (
-        chain_first(z),
-        chain_first(ints),
-        chain_first(lp),
-        jax.tree.map(chain_first, infos),
+
+    def run_group(chains):
+        # chain c's randomness depends only on c: any grouping of chains (on one device,
+        # in sequence, over devices) gives the same draws
+        states = over_chains(
+            lambda c: _initial_state(model, layout, init, jax.random.fold_in(init_key, c))
+        )(chains)
+
+        def transition(carry, x):
+            t, stage = x
+            step_key = jax.random.fold_in(run_key, t)
+            keys = over_chains(lambda c: jax.random.fold_in(step_key, c))(chains)
+            return over_chains(step, in_axes=(0, 0, None))(keys, carry, stage)
+
+        def keep(carry, x):
+            states, infos = transition(carry, x)
+            return states, (states.z, states.ints, states.logdensity, infos)
+
+        # warmup draws are not kept: the warmup scan outputs nothing
+        states, _ = jax.lax.scan(
+            lambda c, x: (transition(c, x)[0], None), states, part(0, plan.num_warmup)
+        )
+        final, kept = jax.lax.scan(keep, states, part(plan.num_warmup, total))
+        return final, jax.tree.map(lambda a: jnp.swapaxes(a, 0, 1), kept)  # (chain, draw, ...)
+
+    final, (z, ints, lp, infos) = map_chains(
+        run_group, jnp.arange(plan.num_chains), plan.chain_method
     )
     draws = jax.vmap(jax.vmap(lambda a, b: constrained_values(model, a, b, layout)))(z, ints)
     stats = {"lp": lp}
@@ -304,6 +334,7 @@ def sample(
     target_accept: float = 0.8,
     max_tree_depth: int = 10,
     dense_mass: bool = False,
+    chain_method: str = "vectorized",
     coords: dict | None = None,
     progress_bar: bool = True,
     return_inferencedata: bool = True,
@@ -319,6 +350,11 @@ def sample(
             ``"metropolis"`` (either). Defaults: NUTS for continuous sites, Gibbs for
             binary, categorical and bounded integer sites, Metropolis for the others.
         target_accept, max_tree_depth, dense_mass: NUTS settings.
+        chain_method: how the chains run, as for :func:`pplx.nuts`: ``"vectorized"``
+            (default: batched with vmap), ``"sequential"``, ``"parallel"`` (split over
+            the devices; ``num_chains`` a multiple of their number) or ``"auto"``.
+            Chain ``c``'s draws depend only on ``key`` and ``c``, so every method gives
+            the same draws (to rounding).
         coords: coordinate values by dimension name.
         progress_bar: accepted for the same call as :func:`pplx.nuts` (the compound
             run is one compiled program and shows no bar).
@@ -335,7 +371,15 @@ def sample(
     key = as_key(key)
     # checks, layout and assignment in Python on the concrete model, before compiling
     plan = _prepare(
-        model, step, num_warmup, num_samples, num_chains, target_accept, max_tree_depth, dense_mass
+        model,
+        step,
+        num_warmup,
+        num_samples,
+        num_chains,
+        target_accept,
+        max_tree_depth,
+        dense_mass,
+        chain_method=chain_method,
     )
     # compiled once per model structure and plan: new data of the same shape reuse it
     draws, stats, state = _run_compiled(model, key, plan)

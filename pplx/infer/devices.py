@@ -45,7 +45,7 @@ def device_mesh(devices: Sequence | None = None) -> Mesh:
     return Mesh(np.array(devices), (CHAIN_AXIS,))
 
 
-def chain_shards(mesh: Mesh, num_chains: int) -> int:
+def chain_shards(mesh: Mesh, num_chains: int, what: str = "num_chains") -> int:
     """How many devices the chains are split over (the mesh's ``"chain"`` axis); raises
     ``ValueError`` for a mesh without that axis or a chain count it does not divide.
 
@@ -65,7 +65,7 @@ def chain_shards(mesh: Mesh, num_chains: int) -> int:
     if num_chains % size:
         raise ValueError(
             f"chain_method='parallel' splits chains over {size} devices: "
-            f"num_chains={num_chains} must be a multiple of it (e.g. "
+            f"{what}={num_chains} must be a multiple of it (e.g. "
             f"{-(-num_chains // size) * size}), or run on fewer devices."
         )
     return size
@@ -106,9 +106,44 @@ def chains_over_devices(run_group: Callable, inputs, num_chains: int, mesh: Mesh
         return run_group(local_inputs)
 
     spec = PartitionSpec(CHAIN_AXIS)
-    # no collectives across chains: the replication check has nothing to prove
-    mapped = jax.shard_map(body, mesh=mesh, in_specs=(spec,), out_specs=spec, check_vma=False)
-    return mapped(inputs)
+    # no collectives across chains: the replication check has nothing to prove. Only the
+    # chain axis is manual: a data axis of the same mesh stays for the log density's own
+    # shard_map (sharded_logdensity), which runs nested inside this one.
+    mapped = jax.shard_map(
+        body,
+        mesh=mesh,
+        in_specs=(spec,),
+        out_specs=spec,
+        axis_names=frozenset({CHAIN_AXIS}),
+        check_vma=False,
+    )
+    # under jit even when called eagerly: JAX's eager shard_map cannot leave an axis auto
+    return jax.jit(mapped)(inputs)
+
+
+def map_chains(run_group: Callable, inputs, chain_method: str, mesh: Mesh | None = None):
+    """Run ``run_group`` (inputs with a leading chain axis -> outputs with a leading
+    chain axis) over every chain of ``inputs`` the way ``chain_method`` says:
+    ``"vectorized"`` (one call, chains batched), ``"sequential"`` (one chain at a time,
+    ``lax.map``), ``"parallel"`` (split over ``mesh``'s ``"chain"`` axis,
+    :func:`chains_over_devices`) or ``"auto"`` (:func:`resolve_chain_method`).
+
+    The compound step and ADVI restarts share this with NUTS: a chain's result depends
+    on its inputs only, so every method gives the same results to rounding.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> double = lambda x: x * 2.0
+        >>> [map_chains(double, jnp.arange(4.0), m).tolist() for m in ("sequential", "parallel")]
+        [[0.0, 2.0, 4.0, 6.0], [0.0, 2.0, 4.0, 6.0]]
+    """
+    num_chains = jax.tree.leaves(inputs)[0].shape[0]
+    chain_method = resolve_chain_method(chain_method, num_chains)
+    if chain_method == "sequential":
+        return run_sequentially(run_group, inputs)
+    if chain_method == "parallel":
+        return chains_over_devices(run_group, inputs, num_chains, mesh)
+    return run_group(inputs)
 
 
 #: The mesh axis that a plate's data are split over, unless a sharding names another.
@@ -124,7 +159,9 @@ class DataSharding(NamedTuple):
     axis: str = DATA_AXIS
 
 
-def data_sharding(plate: str, mesh: Mesh | None = None, axis: str = DATA_AXIS) -> DataSharding:
+def data_sharding(
+    plate: str, mesh: Mesh | tuple[int, ...] | None = None, axis: str = DATA_AXIS
+) -> DataSharding:
     """Ask for the plate ``plate``'s data to be split over the devices of ``mesh``'s
     axis ``axis`` (default: every device, on one axis ``"data"``).
 
@@ -133,15 +170,24 @@ def data_sharding(plate: str, mesh: Mesh | None = None, axis: str = DATA_AXIS) -
     axis has the plate's size is padded to a multiple of the devices and split; each
     device evaluates its rows' log-likelihood and gradient, and a ``psum`` joins them.
 
+    ``mesh`` may be a shape instead of a mesh: ``(n,)`` is the first ``n`` devices on
+    the axis ``axis``; ``(c, n)`` is a 2-D mesh of ``c x n`` devices with axes
+    ``("chain", axis)``, for ``chain_method="parallel"``: ``c`` groups of chains, each
+    group's data split over ``n`` devices (:func:`chains_data_mesh`).
+
     Example:
         >>> spec = data_sharding("obs")
         >>> spec.axis, spec.mesh.shape["data"] == len(jax.devices())
         ('data', True)
+        >>> dict(data_sharding("obs", mesh=(1, 1)).mesh.shape)
+        {'chain': 1, 'data': 1}
     """
     if not isinstance(plate, str) or not plate:
         raise TypeError(f"data_sharding: plate must be a plate's name, got {plate!r}.")
     if mesh is None:
         mesh = Mesh(np.array(jax.devices()), (axis,))
+    elif isinstance(mesh, tuple | list):
+        mesh = _mesh_of_shape(tuple(mesh), axis)
     if not isinstance(mesh, Mesh):
         raise TypeError(f"data_sharding: mesh must be a jax.sharding.Mesh, got {mesh!r}.")
     if axis not in mesh.axis_names:
@@ -150,6 +196,77 @@ def data_sharding(plate: str, mesh: Mesh | None = None, axis: str = DATA_AXIS) -
             f"{axis!r}. Pass axis= one of them, or build the mesh with that axis name."
         )
     return DataSharding(plate, mesh, axis)
+
+
+def chains_data_mesh(
+    num_chain_shards: int, num_data_shards: int, devices: Sequence | None = None
+) -> Mesh:
+    """A 2-D mesh, axes ``("chain", "data")``, of ``num_chain_shards x num_data_shards``
+    devices (the first ones of ``devices``, default ``jax.devices()``): chains split over
+    the first axis, each chain's data over the second.
+
+    Example:
+        >>> dict(chains_data_mesh(1, 1).shape)
+        {'chain': 1, 'data': 1}
+    """
+    return _mesh_of_shape((num_chain_shards, num_data_shards), DATA_AXIS, devices)
+
+
+def _mesh_of_shape(shape: tuple, axis: str, devices: Sequence | None = None) -> Mesh:
+    devices = list(jax.devices() if devices is None else devices)
+    if len(shape) not in (1, 2) or not all(isinstance(n, int) and n >= 1 for n in shape):
+        raise ValueError(
+            f"a mesh shape is (data_devices,) or (chain_devices, data_devices) of positive "
+            f"ints, got {shape!r}."
+        )
+    size = int(np.prod(shape))
+    if size > len(devices):
+        raise ValueError(
+            f"a mesh of shape {shape} needs {size} devices; JAX sees {len(devices)}. "
+            "Ask for fewer, or start more devices (docs/devices.md)."
+        )
+    names = (axis,) if len(shape) == 1 else (CHAIN_AXIS, axis)
+    return Mesh(np.array(devices[:size]).reshape(shape), names)
+
+
+def resolve_sharding(data_sharding_arg, chain_method: str, num_chains: int):
+    """The :class:`DataSharding` of a run's ``data_sharding=`` argument (None stays None),
+    checked against ``chain_method`` before anything is traced.
+
+    A plate's name with ``chain_method="parallel"`` gets a 2-D mesh of every device:
+    ``gcd(num_chains, devices)`` devices for the chains (chains need no communication),
+    the rest for each chain's data. A given mesh must then have a ``"chain"`` axis that
+    divides ``num_chains`` and a data axis of another name.
+
+    Example:
+        >>> dict(resolve_sharding("obs", "parallel", 4).mesh.shape)["chain"] >= 1
+        True
+    """
+    if data_sharding_arg is None:
+        return None
+    parallel = chain_method == "parallel"
+    if isinstance(data_sharding_arg, str):
+        if not parallel:
+            return data_sharding(data_sharding_arg)
+        num = len(jax.devices())
+        chains = int(np.gcd(num_chains, num))
+        return data_sharding(data_sharding_arg, mesh=(chains, num // chains))
+    if not isinstance(data_sharding_arg, DataSharding):
+        raise TypeError(
+            "data_sharding must be a plate's name or pplx.infer.devices.data_sharding(...), "
+            f"got {type(data_sharding_arg).__name__}."
+        )
+    if parallel:
+        names = tuple(data_sharding_arg.mesh.axis_names)
+        if CHAIN_AXIS not in names or data_sharding_arg.axis == CHAIN_AXIS:
+            raise ValueError(
+                f"chain_method='parallel' with data_sharding needs one mesh with an axis "
+                f"'{CHAIN_AXIS}' for the chains and another for the data; this mesh has axes "
+                f"{names} and the data axis is '{data_sharding_arg.axis}'. Build it with "
+                "pplx.infer.devices.data_sharding(plate, mesh=(chain_devices, data_devices))."
+            )
+        chain_shards(data_sharding_arg.mesh, num_chains)
+    return data_sharding_arg
 
 
 class _SplitPlan(NamedTuple):
@@ -250,10 +367,21 @@ def sharded_logdensity(model, sharding: DataSharding | str) -> Callable:
         rows = jax.lax.psum(joint_log_density(dict(enumerate(split))), axis)
         return rows + joint_log_density(dict(enumerate(whole))) if whole else rows
 
-    mapped = jax.shard_map(
-        local, mesh=mesh, in_specs=(PartitionSpec(), specs), out_specs=PartitionSpec()
-    )
-    return lambda z: mapped(z, arrays)
+    def logdensity(z):
+        # inside chains_over_devices (a 2-D mesh) the chain axis is already manual: the
+        # data's shard_map then runs on that context's mesh, over the data axis
+        context = jax.sharding.get_abstract_mesh()
+        nested = not context.empty and CHAIN_AXIS in context.manual_axes
+        mapped = jax.shard_map(
+            local,
+            mesh=context if nested else mesh,
+            in_specs=(PartitionSpec(), specs),
+            out_specs=PartitionSpec(),
+            axis_names=frozenset({axis}),
+        )
+        return mapped(z, arrays)
+
+    return logdensity
 
 
 def _pad_rows(a: jax.Array, rows: int) -> jax.Array:

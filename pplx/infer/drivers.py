@@ -55,6 +55,7 @@ def nuts(
     state: ChainState | None = None,
     log_likelihood: bool = False,
     data_sharding=None,
+    stream_block: int | None = None,
     coords: dict | None = None,
     progress_bar: bool = True,
     return_inferencedata: bool = True,
@@ -70,13 +71,19 @@ def nuts(
             ``target_accept``, ``max_tree_depth``, ``dense_mass``, ``adaptation``,
             ``thinning``, ``chain_method``, ``state`` are as in :func:`pplx.infer.nuts_run`
             (``state`` is the ``.state`` of a ``Posterior`` returned with
-            ``return_inferencedata=False``; ``adaptation="grad"`` is nutpie's diagonal
-            mass-matrix adaptation from draws and gradients).
+            ``return_inferencedata=False``; ``adaptation="fisher"`` is nutpie's warmup:
+            a diagonal mass matrix from draws and gradients, re-estimated every
+            transition; ``"grad"`` the same estimate on doubling windows).
         init: optional dict of constrained starting values by site name (all chains), or
             ``"advi"`` / ``"pathfinder"`` to start from draws of a variational fit.
         log_likelihood: add the ``log_likelihood`` group (for ``az.loo`` / ``az.waic``).
         data_sharding: split a plate's data over the devices (as in
             :func:`pplx.infer.nuts_run`; ``docs/devices.md``).
+        stream_block: run in blocks of at most this many transitions (warmup
+            included) and move each block's draws to the host when it ends, so the
+            device holds one block of draws, not the whole run (any ``chain_method``
+            and ``data_sharding``; the same draws as one program, to rounding;
+            ``docs/devices.md``). None: the whole run in device memory.
         coords: coordinate values by dimension name, e.g. ``{"school": names}``.
         progress_bar: show a progress bar on stderr.
         return_inferencedata: False returns a :class:`pplx.results.Posterior` (with the
@@ -139,6 +146,7 @@ def hmc(
     state: ChainState | None = None,
     log_likelihood: bool = False,
     data_sharding=None,
+    stream_block: int | None = None,
     coords: dict | None = None,
     progress_bar: bool = True,
     return_inferencedata: bool = True,
@@ -280,6 +288,7 @@ def _drive(
     state,
     log_likelihood,
     data_sharding,
+    stream_block,
     coords,
     progress_bar,
     return_inferencedata,
@@ -308,13 +317,24 @@ def _drive(
         log_likelihood=log_likelihood,
         data_sharding=data_sharding,
     )
-    if progress_bar and chain_method == "vectorized" and data_sharding is None:
-        # host-driven segments: a progress bar without host callbacks in the program
-        from pplx.infer.streaming import mcmc_segmented
+    if stream_block is not None or (
+        progress_bar and chain_method == "vectorized" and data_sharding is None
+    ):
+        # host-driven blocks: draws streamed to the host, and a progress bar without
+        # host callbacks in the program (pplx/infer/streaming.py)
+        from pplx.infer.streaming import block_plan, mcmc_segmented
 
+        block_plan(1, stream_block, 1)  # a bad stream_block fails before compiling
         with Timer() as timer:
-            settings.pop("data_sharding")  # None here: segments run on one device
-            result = jax.block_until_ready(mcmc_segmented(model, key, **settings))
+            result = mcmc_segmented(
+                model,
+                key,
+                chain_method=chain_method,
+                stream_block=stream_block,
+                progress_bar=progress_bar,
+                **settings,
+            )
+            result = jax.block_until_ready(result)
         return _report(model, result, timer, kernel, return_inferencedata, coords)
     hook = None
     if progress_bar:

@@ -21,7 +21,7 @@ from pplx.infer.chains import (
     run_chains,
     run_sequentially,
 )
-from pplx.infer.devices import chains_over_devices, sharded_logdensity
+from pplx.infer.devices import chains_over_devices, resolve_sharding, sharded_logdensity
 from pplx.kernels.spec import (
     DEFAULT_KERNEL,
     HMCSpec,
@@ -102,19 +102,15 @@ def mcmc_run(
     _check_run_options(thinning, chain_method, state, num_warmup)
     check_adaptation(adaptation, dense_mass)
     chain_method = resolve_chain_method(chain_method, num_chains)
+    # one plate's rows split over devices; with chain_method="parallel" too, a 2-D mesh
+    # of chains x data (checked here, before anything is traced)
+    sharding = resolve_sharding(data_sharding, chain_method, num_chains)
+    logdensity = model.logdensity if sharding is None else sharded_logdensity(model, sharding)
+    mesh = None if sharding is None else sharding.mesh
     init_key, run_key = jax.random.split(key)
     ids = jnp.arange(num_chains)
     init_positions, init_ok = initial_positions(model, init_key, num_chains, init_positions, state)
     per_pass = num_warmup + num_samples * thinning
-
-    logdensity = model.logdensity
-    if data_sharding is not None:  # one plate's rows split over devices
-        if chain_method == "parallel":
-            raise ValueError(
-                "data_sharding uses the devices for one chain's data: not "
-                "with chain_method='parallel' (a 2-D mesh is not supported)."
-            )
-        logdensity = sharded_logdensity(model, data_sharding)
 
     def run_group(inputs):
         positions, chain_state, chain_ids = inputs
@@ -141,7 +137,7 @@ def mcmc_run(
     if chain_method == "sequential":
         out = run_sequentially(run_group, inputs)
     elif chain_method == "parallel":
-        out = chains_over_devices(run_group, inputs, num_chains)
+        out = chains_over_devices(run_group, inputs, num_chains, mesh)
     else:
         out = run_group(inputs)
     return finish(model, out, init_positions, init_ok, log_likelihood)
@@ -178,9 +174,12 @@ def nuts_run(
         max_tree_depth: most trajectory doublings per transition.
         dense_mass: adapt a dense inverse mass matrix instead of a diagonal one.
         adaptation: the warmup scheme for the mass matrix: ``"stan"`` (Stan's windows,
-            Welford estimates of the draw (co)variance) or ``"grad"`` (diagonal
-            ``sqrt(var(draws) / var(gradients))`` over short, growing windows, as nutpie:
-            see :mod:`pplx.kernels.adaptation_grad`; not with ``dense_mass=True``).
+            Welford estimates of the draw (co)variance), ``"fisher"`` (nutpie's: diagonal
+            ``sqrt(var(draws) / var(gradients))`` re-estimated every transition, a
+            jittered step size; made for short warmups such as ``num_warmup=400``: see
+            :mod:`pplx.kernels.adaptation_fisher`) or ``"grad"`` (the same estimate over
+            doubling windows: :mod:`pplx.kernels.adaptation_grad`); the last two not with
+            ``dense_mass=True``.
         thinning: keep every ``thinning``-th draw (``num_samples`` draws are kept).
         chain_method: ``"auto"`` (default: ``"sequential"`` on a CPU, ``"vectorized"``
             on an accelerator; see :func:`pplx.infer.chains.resolve_chain_method`),
@@ -197,7 +196,11 @@ def nuts_run(
             every draw, ``(chain, draw, *batch_shape)``, for LOO and WAIC.
         data_sharding: a plate's name, or :func:`pplx.infer.devices.data_sharding`:
             split that plate's data over the devices, each evaluating its rows' share
-            of the log density and gradient (``docs/devices.md``).
+            of the log density and gradient (``docs/devices.md``). With
+            ``chain_method="parallel"`` the chains and the data share a 2-D mesh
+            (axes ``"chain"`` and ``"data"``; a plate's name gets
+            ``gcd(num_chains, devices)`` chain groups,
+            :func:`pplx.infer.devices.resolve_sharding`).
         progress: optional progress hook (used by :func:`nuts`).
 
     Returns:

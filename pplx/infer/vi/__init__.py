@@ -2,7 +2,8 @@
 
 - :func:`advi`: mean-field or full-rank Gaussian ADVI in unconstrained space, returning an
   :class:`Approximation` (an ``eqx.Module``); minibatches through
-  ``pplx.plate(..., subsample_size=B)``.
+  ``pplx.plate(..., subsample_size=B)``; ``num_restarts=`` fits from several starts
+  (:func:`advi_restarts`, batched, in sequence or over devices: ``chain_method``).
 - :func:`init`, :func:`step`, :func:`elbo`, :func:`init_params`: the pure pieces, for a
   pplx ELBO inside a user's own jitted training step.
 - :func:`find_map`, :func:`laplace`, :func:`pathfinder`, :func:`nuts_init`.
@@ -20,6 +21,7 @@ from pplx.infer.vi.advi import (
     step,
 )
 from pplx.infer.vi.mode import MAPResult, find_map, laplace, nuts_init, pathfinder
+from pplx.infer.vi.restarts import advi_restarts, best_restart
 from pplx.kernels.advi import ADVIInfo, ADVIState
 
 __all__ = [
@@ -28,6 +30,8 @@ __all__ = [
     "Approximation",
     "MAPResult",
     "advi",
+    "advi_restarts",
+    "best_restart",
     "elbo",
     "find_map",
     "init",

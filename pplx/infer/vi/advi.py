@@ -319,6 +319,8 @@ def advi(
     convergence: str | None = "elbo",
     check_every: int = 100,
     progress_bar: bool = False,
+    num_restarts: int = 1,
+    chain_method: str = "auto",
 ) -> Approximation:
     """Fit a Gaussian in unconstrained space by ADVI.
 
@@ -344,7 +346,15 @@ def advi(
         init_scale: initial standard deviation.
         tol, convergence, check_every: the stopping test; ``convergence=None`` runs all
             ``num_steps``.
-        progress_bar: show a bar with the running ELBO (host callbacks).
+        progress_bar: show a bar with the running ELBO (host callbacks; one fit only,
+            not with ``num_restarts > 1``).
+        num_restarts: fits to run, from ``init`` and from ``num_restarts - 1`` random
+            starts; the one with the highest ELBO is returned (all of them:
+            :func:`pplx.infer.vi.advi_restarts`).
+        chain_method: how the restarts run, as chains do in :func:`pplx.nuts`:
+            ``"auto"``, ``"vectorized"``, ``"sequential"`` or ``"parallel"`` (split over
+            the devices; ``num_restarts`` a multiple of their number). The same fits
+            whichever is chosen.
 
     Returns:
         :class:`Approximation`.
@@ -362,26 +372,30 @@ def advi(
         True
     """
     key = as_key(key)
-    _check_model(model, "advi")
-    _check_method(method)
-    _check_count("num_steps", num_steps)
-    _check_count("num_elbo_samples", num_elbo_samples)
-    _check_count("check_every", check_every)
-    _check_minibatch_shapes(model)
-    optimizer = optax.adam(1e-2) if optimizer is None else optimizer
-    position = model.flatten(init) if init is not None else jnp.zeros((model.num_dims,))
-    hook = _ELBOBar(num_steps) if progress_bar else None
-    settings = dict(
+    _check_count("num_restarts", num_restarts)
+    options = dict(
         num_steps=num_steps,
         method=method,
         optimizer=optimizer,
         num_elbo_samples=num_elbo_samples,
+        init=init,
         init_scale=init_scale,
         tol=tol,
         convergence=convergence,
         check_every=check_every,
-        progress=hook,
     )
+    from pplx.infer.vi import restarts  # it imports this module
+
+    if num_restarts > 1:  # several fits, the best returned (pplx/infer/vi/restarts.py)
+        if progress_bar:
+            raise ValueError("progress_bar=True shows one fit: not with num_restarts > 1.")
+        fits = restarts.advi_restarts(
+            model, key, num_restarts=num_restarts, chain_method=chain_method, **options
+        )
+        return restarts.best_restart(fits)
+    restarts.check_chain_method(chain_method, 1)
+    hook = _ELBOBar(num_steps) if progress_bar else None
+    position, settings = prepare_fit(model, progress=hook, **options)
     if not progress_bar:
         return _advi_fit(model, key, position, **settings)
     from tqdm.auto import tqdm
@@ -394,8 +408,44 @@ def advi(
         _BAR.clear()
 
 
-@filter_jit
-def _advi_fit(
+def prepare_fit(
+    model,
+    *,
+    num_steps,
+    method,
+    optimizer,
+    num_elbo_samples,
+    init,
+    init_scale,
+    tol,
+    convergence,
+    check_every,
+    progress=None,
+):
+    """Check an ADVI fit's model and settings (before tracing); return its starting
+    mean and the settings of :func:`fit_approximation`."""
+    _check_model(model, "advi")
+    _check_method(method)
+    _check_count("num_steps", num_steps)
+    _check_count("num_elbo_samples", num_elbo_samples)
+    _check_count("check_every", check_every)
+    _check_minibatch_shapes(model)
+    position = model.flatten(init) if init is not None else jnp.zeros((model.num_dims,))
+    settings = dict(
+        num_steps=num_steps,
+        method=method,
+        optimizer=optax.adam(1e-2) if optimizer is None else optimizer,
+        num_elbo_samples=num_elbo_samples,
+        init_scale=init_scale,
+        tol=tol,
+        convergence=convergence,
+        check_every=check_every,
+        progress=progress,
+    )
+    return position, settings
+
+
+def fit_approximation(
     model,
     key,
     position,
@@ -410,7 +460,8 @@ def _advi_fit(
     check_every,
     progress,
 ) -> Approximation:
-    """The compiled fit (settings static; the model's data and the key traced)."""
+    """One ADVI fit from ``position`` (pure; :func:`advi` compiles it with the settings
+    static, the model's data and the key traced)."""
     algo = advi_kernel.advi(
         minibatch_logdensity(model),
         optimizer,
@@ -438,3 +489,6 @@ def _advi_fit(
         converged=out.converged,
         method=method,
     )
+
+
+_advi_fit = filter_jit(fit_approximation)
