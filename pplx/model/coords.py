@@ -74,8 +74,7 @@ def check_coord_sizes(model, coords: dict[str, Any]) -> dict[str, list]:
             )
             count = f"{len(values)} value" + ("s" if len(values) != 1 else "")
             raise ValueError(
-                f"coords['{dim}'] has {count} but {where}; give one value per entry of "
-                f"'{dim}'."
+                f"coords['{dim}'] has {count} but {where}; give one value per entry of '{dim}'."
             )
         out[dim] = values
     return out
