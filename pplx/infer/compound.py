@@ -37,8 +37,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pplx.infer.chains import CHAIN_METHODS, over_chains, resolve_chain_method
-from pplx.infer.devices import chain_shards, device_mesh, map_chains
+from pplx.infer.chains import over_chains
+from pplx.infer.devices import checked_chain_method, map_chains
 from pplx.kernels import adaptation
 from pplx.kernels import compound as ck
 from pplx.kernels.gibbs import SiteSpec
@@ -220,7 +220,7 @@ def _prepare(
 ) -> _Plan:
     require_bound_model(model, "pplx.compound.sample")
     check_run_lengths(num_warmup, num_samples, num_chains)
-    chain_method = _check_chain_method(chain_method, num_chains)
+    chain_method = checked_chain_method(chain_method, num_chains)
     layout = discrete_layout(model)
     assignment = assign_methods(model, layout, step)
     if not assignment:
@@ -237,17 +237,6 @@ def _prepare(
         chain_method,
     )
     return plan._replace(gibbs_sites=sites)
-
-
-def _check_chain_method(chain_method: str, num_chains: int) -> str:
-    """The resolved chain method; an unknown one, or chains that the devices do not
-    divide (``"parallel"``), are refused before tracing."""
-    if chain_method not in CHAIN_METHODS:
-        raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}.")
-    chain_method = resolve_chain_method(chain_method, num_chains)
-    if chain_method == "parallel":
-        chain_shards(device_mesh(), num_chains)
-    return chain_method
 
 
 def _initial_state(model, layout, init, key):

@@ -23,7 +23,7 @@ import numpy as np
 from jax.sharding import Mesh, PartitionSpec
 
 from pplx.core.primitives import split_plate
-from pplx.infer.chains import resolve_chain_method, run_sequentially
+from pplx.infer.chains import CHAIN_METHODS, resolve_chain_method, run_sequentially
 from pplx.model.execute import constrain, joint_log_density, run_traced
 
 #: The mesh axis that chains are split over.
@@ -119,6 +119,22 @@ def chains_over_devices(run_group: Callable, inputs, num_chains: int, mesh: Mesh
     )
     # under jit even when called eagerly: JAX's eager shard_map cannot leave an axis auto
     return jax.jit(mapped)(inputs)
+
+
+def checked_chain_method(chain_method: str, num_chains: int) -> str:
+    """The resolved chain method; an unknown one, or chains that the devices do not
+    divide (``"parallel"``), are refused before tracing.
+
+    Example:
+        >>> checked_chain_method("vectorized", 4)
+        'vectorized'
+    """
+    if chain_method not in CHAIN_METHODS:
+        raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}.")
+    method = resolve_chain_method(chain_method, num_chains)
+    if method == "parallel":
+        chain_shards(device_mesh(), num_chains)
+    return method
 
 
 def map_chains(run_group: Callable, inputs, chain_method: str, mesh: Mesh | None = None):

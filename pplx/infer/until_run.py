@@ -20,17 +20,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.infer.chains import (
-    CHAIN_METHODS,
     Steps,
     _chain_keys,
     advance,
     as_output,
     check_adaptation,
     init_carry,
-    resolve_chain_method,
     schedule,
 )
-from pplx.infer.devices import chain_shards, device_mesh
+from pplx.infer.devices import checked_chain_method
 from pplx.infer.until import Converged, LoopState, loop_body, loop_continues, loop_start
 from pplx.infer.until_chains import advance_block
 from pplx.kernels.spec import DEFAULT_KERNEL, NUTSSpec
@@ -191,12 +189,7 @@ def check_until_settings(until, num_chains: int, num_warmup: int, state, chain_m
     until.check(num_chains)
     if state is not None and num_warmup:
         raise ValueError("continuing a state needs num_warmup=0: its chains are already adapted.")
-    if chain_method not in CHAIN_METHODS:
-        raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}.")
-    method = resolve_chain_method(chain_method, num_chains)
-    if method == "parallel":
-        chain_shards(device_mesh(), num_chains)
-    return method
+    return checked_chain_method(chain_method, num_chains)
 
 
 def mcmc_until(
