@@ -20,7 +20,6 @@ NOT_CALLABLE = {"__version__"}
 
 # known gaps, by qualified name (a module's own docstring is the module's name)
 PENDING = {
-    "pplx.handlers",
     "pplx.infer",
     "pplx.vi",
     "pplx.infer.NUTSResult",
@@ -38,16 +37,6 @@ PENDING = {
     "pplx.compound.build_blocks",
     "pplx.compound.sample_run",
     "pplx.compound.sample",
-    "pplx.handlers.Handler",
-    "pplx.handlers.Message",
-    "pplx.handlers.stable_hash",
-    "pplx.handlers.site_key",
-    "pplx.handlers.substitute",
-    "pplx.handlers.do",
-    "pplx.handlers.block",
-    "pplx.handlers.scale",
-    "pplx.handlers.mask",
-    "pplx.handlers.replay",
     *(
         f"pplx.distributions.{name}"
         for name in (

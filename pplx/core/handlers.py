@@ -2,6 +2,18 @@
 
 Every handler can wrap a function (``seed(fn, key)(*args)``) or be used in a ``with``
 block (``with seed(key=key): ...``).
+
+Example:
+    >>> import jax, pplx
+    >>> import pplx.distributions as dist
+    >>> def f():
+    ...     x = pplx.sample("x", dist.Normal(0.0, 1.0))
+    ...     return pplx.sample("y", dist.Normal(x, 1.0))
+    >>> with pplx.handlers.trace() as tr, pplx.handlers.seed(key=jax.random.key(0)):
+    ...     with pplx.handlers.condition(data={"y": 2.0}):
+    ...         y = f()
+    >>> float(y), list(tr.sites), tr.sites["y"].is_observed
+    (2.0, ['x', 'y'], True)
 """
 
 from __future__ import annotations
@@ -17,12 +29,29 @@ from pplx.core.stack import Handler, Message
 
 
 def stable_hash(name: str) -> int:
-    """A hash of ``name`` that is the same in every process (unlike Python's ``hash``)."""
+    """A hash of ``name`` that is the same in every process (unlike Python's ``hash``).
+
+    Example:
+        >>> import zlib, pplx
+        >>> h = pplx.handlers.stable_hash("x")
+        >>> h == zlib.crc32(b"x") & 0x7FFFFFFF, 0 <= h < 2**31
+        (True, True)
+    """
     return zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF
 
 
 def site_key(key: jax.Array, name: str) -> jax.Array:
-    """The random key of site ``name``: ``fold_in(key, stable_hash(name))``."""
+    """The random key of site ``name``: ``fold_in(key, stable_hash(name))``.
+
+    Example:
+        >>> import jax, pplx
+        >>> import pplx.distributions as dist
+        >>> key = jax.random.key(0)
+        >>> f = lambda: pplx.sample("x", dist.Normal(0.0, 1.0))
+        >>> x = pplx.handlers.seed(f, key)()
+        >>> bool(x == dist.Normal(0.0, 1.0).sample(pplx.handlers.site_key(key, "x")))
+        True
+    """
     return jax.random.fold_in(key, stable_hash(name))
 
 
@@ -94,6 +123,17 @@ class substitute(Handler):
     """Use ``data[name]`` (or ``substitute_fn(msg)``) as the value of latent sites.
 
     Observed sites keep their data. Deterministic sites may be substituted too.
+
+    Example:
+        >>> import pplx
+        >>> import pplx.distributions as dist
+        >>> def f():
+        ...     x = pplx.sample("x", dist.Normal(0.0, 1.0))
+        ...     return pplx.sample("y", dist.Normal(x, 1.0), obs=3.0)
+        >>> tr = pplx.handlers.trace(pplx.handlers.substitute(f, data={"x": 0.5}))
+        >>> sites = tr.get_trace()
+        >>> float(sites["x"].value), float(sites["y"].value), sites["x"].is_observed
+        (0.5, 3.0, False)
     """
 
     def __init__(
@@ -141,6 +181,17 @@ class do(Handler):
 
     Unlike ``condition``, the intervened site contributes no log density: its value is
     set, not observed (Pearl's do-operator).
+
+    Example:
+        >>> import pplx
+        >>> import pplx.distributions as dist
+        >>> def f():
+        ...     x = pplx.sample("x", dist.Normal(0.0, 1.0))
+        ...     return pplx.deterministic("y", 2.0 * x)
+        >>> tr = pplx.handlers.trace(pplx.handlers.do(f, {"x": 1.5}))
+        >>> sites = tr.get_trace()
+        >>> float(sites["y"].value), sites["x"].infer, sites["x"].is_observed
+        (3.0, {'intervened': True}, False)
     """
 
     def __init__(self, fn: Callable | None = None, data: dict | None = None):
@@ -159,6 +210,18 @@ class block(Handler):
     Args:
         hide: names to hide; if None and ``expose`` is None, hide every site.
         expose: names to let through (everything else hidden).
+
+    Example:
+        >>> import jax, pplx
+        >>> import pplx.distributions as dist
+        >>> def f():
+        ...     pplx.sample("x", dist.Normal(0.0, 1.0))
+        ...     pplx.sample("y", dist.Normal(0.0, 1.0))
+        >>> seeded = pplx.handlers.seed(f, jax.random.key(0))
+        >>> list(pplx.handlers.trace(pplx.handlers.block(seeded, hide=["x"])).get_trace())
+        ['y']
+        >>> list(pplx.handlers.trace(pplx.handlers.block(seeded, expose=["x"])).get_trace())
+        ['x']
     """
 
     def __init__(
@@ -181,7 +244,21 @@ class block(Handler):
 
 
 class scale(Handler):
-    """Multiply the log density of sample and factor sites by ``factor``."""
+    """Multiply the log density of sample and factor sites by ``factor``.
+
+    Nested ``scale`` handlers multiply their factors.
+
+    Example:
+        >>> import pplx
+        >>> import pplx.distributions as dist
+        >>> def f():
+        ...     pplx.sample("y", dist.Normal(0.0, 1.0), obs=0.0)
+        ...     pplx.factor("bonus", 1.0)
+        >>> inner = pplx.handlers.scale(f, factor=10.0)
+        >>> sites = pplx.handlers.trace(pplx.handlers.scale(inner, factor=0.5)).get_trace()
+        >>> float(sites["y"].scale), float(sites["bonus"].scale)
+        (5.0, 5.0)
+    """
 
     def __init__(self, fn: Callable | None = None, factor: Any = 1.0):
         super().__init__(fn)
@@ -193,7 +270,21 @@ class scale(Handler):
 
 
 class mask(Handler):
-    """Drop the log density of sample sites where ``mask`` is False."""
+    """Drop the log density of sample sites where ``mask`` is False.
+
+    Nested ``mask`` handlers combine with a logical and.
+
+    Example:
+        >>> import jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> def f(y):
+        ...     with pplx.plate("i", 3):
+        ...         pplx.sample("y", dist.Normal(0.0, 1.0), obs=y)
+        >>> keep = jnp.array([True, False, True])
+        >>> tr = pplx.handlers.trace(pplx.handlers.mask(f, mask=keep))
+        >>> tr.get_trace(jnp.zeros(3))["y"].mask.tolist()
+        [True, False, True]
+    """
 
     def __init__(self, fn: Callable | None = None, mask: Any = True):
         super().__init__(fn)
@@ -205,7 +296,17 @@ class mask(Handler):
 
 
 class replay(Handler):
-    """Reuse the values of latent sites recorded in a previous ``trace``."""
+    """Reuse the values of latent sites recorded in a previous ``trace``.
+
+    Example:
+        >>> import jax, pplx
+        >>> import pplx.distributions as dist
+        >>> f = lambda: pplx.sample("x", dist.Normal(0.0, 1.0))
+        >>> old = pplx.handlers.trace(pplx.handlers.seed(f, jax.random.key(0))).get_trace()
+        >>> new = pplx.handlers.seed(pplx.handlers.replay(f, old), jax.random.key(1))()
+        >>> bool(new == old["x"].value)
+        True
+    """
 
     def __init__(self, fn: Callable | None = None, trace: dict[str, Message] | None = None):
         super().__init__(fn)

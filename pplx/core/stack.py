@@ -41,6 +41,16 @@ class Message:
         dims: optional user names for the site's dimensions.
         infer: free-form options for inference algorithms.
         stop: when True, outer handlers do not see this message.
+
+    Example:
+        >>> import pplx
+        >>> import pplx.distributions as dist
+        >>> def f():
+        ...     with pplx.plate("i", 2):
+        ...         pplx.sample("y", dist.Normal(0.0, 1.0), obs=[0.0, 1.0])
+        >>> msg = pplx.handlers.trace(f).get_trace()["y"]
+        >>> msg.type, msg.name, msg.is_observed, msg.value.shape, [p.name for p in msg.plates]
+        ('sample', 'y', True, (2,), ['i'])
     """
 
     type: str
@@ -63,6 +73,26 @@ class Handler:
     A handler is used either as a context manager around model code or by wrapping a
     function: ``handler(fn)(*args)`` runs ``fn`` with the handler on the stack. The stack
     is restored even when the wrapped code raises.
+
+    A subclass overrides :meth:`process` (on the way in) and/or :meth:`postprocess` (on
+    the way out) to read or rewrite each :class:`Message`.
+
+    Example:
+        >>> import pplx
+        >>> import pplx.distributions as dist
+        >>> class names(pplx.handlers.Handler):
+        ...     def __init__(self, fn=None):
+        ...         super().__init__(fn)
+        ...         self.seen = []
+        ...     def process(self, msg):
+        ...         self.seen.append((msg.type, msg.name))
+        >>> def f():
+        ...     x = pplx.sample("x", dist.Normal(0.0, 1.0), obs=0.5)
+        ...     pplx.deterministic("y", 2 * x)
+        >>> h = names(f)
+        >>> h()
+        >>> h.seen
+        [('sample', 'x'), ('deterministic', 'y')]
     """
 
     def __init__(self, fn: Callable | None = None):
