@@ -37,14 +37,6 @@ PENDING = {
     "pplx.compound.build_blocks",
     "pplx.compound.sample_run",
     "pplx.compound.sample",
-    *(
-        f"pplx.distributions.{name}"
-        for name in (
-            "biject_to Distribution Bijector Identity Exp Softplus Affine IntervalBijector "
-            "LowerBound UpperBound StickBreaking Ordered LowerCholeskyBijector "
-            "CorrCholeskyBijector CholeskyOuter Chain IndependentBijector ZeroSumBijector"
-        ).split()
-    ),
 }
 
 

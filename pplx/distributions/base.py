@@ -185,6 +185,27 @@ class Distribution(eqx.Module):
     Subclasses set ``is_discrete``, implement ``batch_shape``, ``event_shape``,
     ``support``, ``sample`` and either ``_log_prob`` (evaluated only at points inside
     the support, so its gradients stay finite) or ``log_prob`` itself.
+
+    Example:
+        >>> import jax, jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> from pplx.distributions import constraints
+        >>> class UnitExponential(dist.Distribution):
+        ...     @property
+        ...     def batch_shape(self):
+        ...         return ()
+        ...     @property
+        ...     def support(self):
+        ...         return constraints.positive
+        ...     def _log_prob(self, value):
+        ...         return -value
+        ...     def sample(self, key, sample_shape=()):
+        ...         return jax.random.exponential(key, sample_shape)
+        >>> d = UnitExponential()
+        >>> float(d.log_prob(2.0)), float(d.log_prob(-1.0))  # -inf outside the support
+        (-2.0, -inf)
+        >>> d.sample(jax.random.key(0), (4,)).shape, d.expand((3,)).batch_shape
+        ((4,), (3,))
     """
 
     is_discrete = False

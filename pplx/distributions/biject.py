@@ -85,6 +85,18 @@ def biject_to(constraint):
 
     Raises:
         TypeError: for discrete constraints or constraints without a rule.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> from pplx.distributions import constraints
+        >>> dist.biject_to(constraints.positive)
+        Exp()
+        >>> b = dist.biject_to(constraints.simplex)
+        >>> [round(float(v), 4) for v in b.forward(jnp.zeros(3))]
+        [0.25, 0.25, 0.25, 0.25]
+        >>> dist.biject_to(dist.Normal(0.0, 1.0).support)
+        Identity()
     """
     if constraint.is_discrete:
         raise TypeError(

@@ -50,7 +50,20 @@ def _bcast(*xs):
 
 
 class Bijector(eqx.Module):
-    """Base class: subclasses implement the two ``*_and_log_det`` methods."""
+    """Base class: subclasses implement the two ``*_and_log_det`` methods.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> class Double(dist.Bijector):
+        ...     def forward_and_log_det(self, x):
+        ...         return 2.0 * x, jnp.full(jnp.shape(x), jnp.log(2.0))
+        ...     def inverse_and_log_det(self, y):
+        ...         return y / 2.0, jnp.full(jnp.shape(y), -jnp.log(2.0))
+        >>> b = Double()
+        >>> float(b.forward(3.0)), float(b.inverse(6.0)), b.forward_shape((4,))
+        (6.0, 3.0, (4,))
+    """
 
     @abc.abstractmethod
     def forward_and_log_det(self, x):
@@ -78,7 +91,15 @@ class Bijector(eqx.Module):
 
 
 class Identity(Bijector):
-    """The identity map (support: real)."""
+    """The identity map (support: real).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> y, log_det = dist.Identity().forward_and_log_det(jnp.array([-1.0, 2.0]))
+        >>> y.tolist(), log_det.tolist()
+        ([-1.0, 2.0], [0.0, 0.0])
+    """
 
     def forward_and_log_det(self, x):
         x = jnp.asarray(x)
@@ -90,7 +111,19 @@ class Identity(Bijector):
 
 
 class Exp(Bijector):
-    """``y = exp(x)`` (support: positive)."""
+    """``y = exp(x)`` (support: positive).
+
+    The log-det of the forward map is ``x`` itself (``dy/dx = exp(x)``).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> y, log_det = dist.Exp().forward_and_log_det(jnp.array(1.0))
+        >>> round(float(y), 4), float(log_det)
+        (2.7183, 1.0)
+        >>> round(float(dist.Exp().inverse(y)), 4)
+        1.0
+    """
 
     def forward_and_log_det(self, x):
         x = jnp.asarray(x)
@@ -102,7 +135,20 @@ class Exp(Bijector):
 
 
 class Softplus(Bijector):
-    """``y = log(1 + exp(x))`` (support: positive), gentler than ``Exp`` in the tail."""
+    """``y = log(1 + exp(x))`` (support: positive), gentler than ``Exp`` in the tail.
+
+    The log-det of the forward map is ``log(sigmoid(x))``: at ``x = 0`` it is
+    ``log(1/2)``, and ``y = log(2)``.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> y, log_det = dist.Softplus().forward_and_log_det(jnp.array(0.0))
+        >>> round(float(y), 4), round(float(log_det), 4)
+        (0.6931, -0.6931)
+        >>> round(float(dist.Softplus().inverse(jnp.array(3.0))), 4)  # 3 + log(1 - e^-3)
+        2.9489
+    """
 
     def forward_and_log_det(self, x):
         x = jnp.asarray(x)
@@ -116,7 +162,18 @@ class Softplus(Bijector):
 
 
 class Affine(Bijector):
-    """``y = loc + scale * x`` elementwise; ``scale`` must be nonzero."""
+    """``y = loc + scale * x`` elementwise; ``scale`` must be nonzero.
+
+    The log-det is ``log|scale|`` whatever ``x`` is.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> b = dist.Affine(loc=1.0, scale=-2.0)
+        >>> y, log_det = b.forward_and_log_det(jnp.array(3.0))
+        >>> float(y), round(float(log_det), 4), float(b.inverse(y))
+        (-5.0, 0.6931, 3.0)
+    """
 
     loc: jax.Array
     scale: jax.Array
@@ -139,6 +196,19 @@ class IntervalBijector(Bijector):
 
     The bounds may be arrays (broadcasting with ``x``) or tracers, e.g. a bound that
     depends on another parameter.
+
+    At ``x = 0`` the map gives the midpoint and its log-det is
+    ``log(upper - lower) + 2 log(1/2)``, 0 for an interval of width 4.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> b = dist.IntervalBijector(0.0, 4.0)
+        >>> y, log_det = b.forward_and_log_det(jnp.array(0.0))
+        >>> float(y), round(float(log_det), 4)
+        (2.0, 0.0)
+        >>> round(float(b.inverse(b.forward(jnp.array(1.5)))), 4)
+        1.5
     """
 
     lower: jax.Array
@@ -167,7 +237,16 @@ class IntervalBijector(Bijector):
 
 
 class LowerBound(Bijector):
-    """``y = lower + exp(x)`` (support: greater_than(lower))."""
+    """``y = lower + exp(x)`` (support: greater_than(lower)).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> b = dist.LowerBound(3.0)
+        >>> y, log_det = b.forward_and_log_det(jnp.array(0.0))
+        >>> float(y), float(log_det), float(b.inverse(jnp.array(4.0)))
+        (4.0, 0.0, 0.0)
+    """
 
     lower: jax.Array
 
@@ -185,7 +264,16 @@ class LowerBound(Bijector):
 
 
 class UpperBound(Bijector):
-    """``y = upper - exp(x)`` (support: less_than(upper))."""
+    """``y = upper - exp(x)`` (support: less_than(upper)).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> b = dist.UpperBound(1.0)
+        >>> y, log_det = b.forward_and_log_det(jnp.array(0.0))
+        >>> float(y), float(log_det), round(float(b.inverse(jnp.array(-2.0))), 4)  # log 3
+        (0.0, 0.0, 1.0986)
+    """
 
     upper: jax.Array
 
@@ -212,6 +300,17 @@ class StickBreaking(Bijector):
     Each coordinate takes a sigmoid fraction of the stick left over; the offset
     ``log(K-1-i)`` makes ``x = 0`` map to the uniform vector. Everything is done in
     log space so that long sticks do not underflow.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> b = dist.StickBreaking()
+        >>> y = b.forward(jnp.zeros(2))
+        >>> [round(float(v), 4) for v in y], b.forward_shape((2,)), b.inverse_shape((3,))
+        ([0.3333, 0.3333, 0.3333], (3,), (2,))
+        >>> y = jnp.array([0.5, 0.3, 0.2])
+        >>> [round(float(v), 4) for v in b.forward(b.inverse(y))]
+        [0.5, 0.3, 0.2]
     """
 
     def _offsets(self, k_minus_1, dtype):
@@ -249,7 +348,19 @@ class StickBreaking(Bijector):
 
 
 class Ordered(Bijector):
-    """``y[0] = x[0]``, ``y[i] = y[i-1] + exp(x[i])`` (support: ordered_vector)."""
+    """``y[0] = x[0]``, ``y[i] = y[i-1] + exp(x[i])`` (support: ordered_vector).
+
+    The log-det is ``sum(x[1:])``.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> y, log_det = dist.Ordered().forward_and_log_det(jnp.array([1.0, 0.0, 0.5]))
+        >>> [round(float(v), 4) for v in y], float(log_det)
+        ([1.0, 2.0, 3.6487], 0.5)
+        >>> [round(float(v), 4) for v in dist.Ordered().inverse(jnp.array([-1.0, 0.0]))]
+        [-1.0, 0.0]
+    """
 
     def forward_and_log_det(self, x):
         x = jnp.asarray(x)
@@ -285,7 +396,21 @@ def _read_tril(y, offset):
 
 
 class LowerCholeskyBijector(Bijector):
-    """Vector of ``n(n+1)/2`` reals -> lower-triangular matrix, exp on the diagonal."""
+    """Vector of ``n(n+1)/2`` reals -> lower-triangular matrix, exp on the diagonal.
+
+    The entries fill the lower triangle row by row; the log-det is the sum of the raw
+    diagonal entries.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> b = dist.LowerCholeskyBijector()
+        >>> y, log_det = b.forward_and_log_det(jnp.array([0.0, 0.5, 1.0]))
+        >>> [[round(float(v), 4) for v in row] for row in y], float(log_det)
+        ([[1.0, 0.0], [0.5, 2.7183]], 1.0)
+        >>> b.forward_shape((6,)), b.inverse(y).shape
+        ((3, 3), (3,))
+    """
 
     def forward_and_log_det(self, x):
         x = jnp.asarray(x)
@@ -335,6 +460,17 @@ class CorrCholeskyBijector(Bijector):
     unit-length stick: ``L[i, j] = z[i, j] * sqrt(1 - sum_{k<j} L[i, k]^2)``. The
     log-determinant is with respect to the strictly lower entries of ``L`` (the
     diagonal is determined by them).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> b = dist.CorrCholeskyBijector()
+        >>> L = b.forward(jnp.array([0.5]))  # a 2 x 2 factor: L[1, 0] = tanh(0.5)
+        >>> corr = L @ L.T
+        >>> round(float(corr[1, 0]), 4), round(float(corr[1, 1]), 4)
+        (0.4621, 1.0)
+        >>> b.forward_shape((3,)), round(float(b.inverse(L)[0]), 4)
+        ((3, 3), 0.5)
     """
 
     def forward_and_log_det(self, x):
@@ -374,6 +510,18 @@ class CholeskyOuter(Bijector):
     sides: ``n log 2 + sum_i (n - i) log L[i, i]`` (``i`` from 0). With
     ``corr=True`` (unit-diagonal factors to correlation matrices) it is with respect
     to the strictly lower entries: ``sum_i (n - 1 - i) log L[i, i]``.
+
+    For ``L = [[2, 0], [1, 1]]`` the log-det is ``2 log 2 + 2 log 2 + 1 log 1 = 4 log 2``.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> L = jnp.array([[2.0, 0.0], [1.0, 1.0]])
+        >>> y, log_det = dist.CholeskyOuter().forward_and_log_det(L)
+        >>> y.tolist(), round(float(log_det), 4)
+        ([[4.0, 2.0], [2.0, 2.0]], 2.7726)
+        >>> dist.CholeskyOuter().inverse(y).tolist()
+        [[2.0, 0.0], [1.0, 1.0]]
     """
 
     corr: bool = eqx.field(static=True, default=False)
@@ -398,7 +546,21 @@ class CholeskyOuter(Bijector):
 
 
 class Chain(Bijector):
-    """Apply ``bijectors[0]`` first, then ``bijectors[1]``, and so on."""
+    """Apply ``bijectors[0]`` first, then ``bijectors[1]``, and so on.
+
+    The log-dets of the parts add up. Below, ``Ordered`` sends ``[0, 0]`` to ``[0, 1]``
+    (log-det 0) and ``Exp`` then to ``[1, e]`` (log-det ``0 + 1``).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> b = dist.Chain([dist.Ordered(), dist.Exp()])  # onto positive ordered vectors
+        >>> y, log_det = b.forward_and_log_det(jnp.array([0.0, 0.0]))
+        >>> [round(float(v), 4) for v in y], round(float(log_det), 4)
+        ([1.0, 2.7183], 1.0)
+        >>> [round(float(v), 4) for v in b.inverse(y)]
+        [0.0, 0.0]
+    """
 
     bijectors: tuple
 
@@ -438,7 +600,16 @@ class Chain(Bijector):
 
 
 class IndependentBijector(Bijector):
-    """Sum the log-determinant of ``base`` over ``reinterpreted`` more dimensions."""
+    """Sum the log-determinant of ``base`` over ``reinterpreted`` more dimensions.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> b = dist.IndependentBijector(dist.Exp(), 1)
+        >>> y, log_det = b.forward_and_log_det(jnp.array([[1.0, 2.0], [0.0, 0.5]]))
+        >>> y.shape, log_det.tolist()  # one log-det per row
+        ((2, 2), [3.0, 0.5])
+    """
 
     base: Bijector
     reinterpreted: int = eqx.field(static=True)

@@ -19,6 +19,18 @@ class ZeroSumBijector(Bijector):
 
     Each axis is extended with one coordinate and reflected (a Householder map) so
     the sum vanishes.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from pplx import distributions as dist
+        >>> b = dist.ZeroSumBijector()
+        >>> y, log_det = b.forward_and_log_det(jnp.array([1.0, 2.0]))
+        >>> y.shape, bool(abs(y.sum()) < 1e-6), float(log_det)
+        ((3,), True, 0.0)
+        >>> [round(float(v), 4) for v in b.inverse(y)]
+        [1.0, 2.0]
+        >>> dist.ZeroSumBijector(event_dim=2).forward_shape((5, 2, 3))
+        (5, 3, 4)
     """
 
     event_dim: int = eqx.field(static=True, default=1)
