@@ -20,18 +20,7 @@ NOT_CALLABLE = {"__version__"}
 
 # known gaps, by qualified name (a module's own docstring is the module's name)
 PENDING = {
-    "pplx.infer",
-    "pplx.vi",
     "pplx.infer.NUTSResult",
-    "pplx.infer.NUTSSpec",
-    "pplx.infer.HMCSpec",
-    "pplx.infer.UntilInfo",
-    "pplx.vi.ADVIInfo",
-    "pplx.vi.ADVIState",
-    "pplx.vi.Approximation",
-    "pplx.vi.MAPResult",
-    "pplx.vi.init",
-    "pplx.vi.init_params",
     "pplx.compound.CompoundResult",
     "pplx.compound.assign_methods",
     "pplx.compound.build_blocks",

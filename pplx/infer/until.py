@@ -110,7 +110,24 @@ def _check_number(name: str, value) -> None:
 
 
 class UntilInfo(NamedTuple):
-    """Why a run stopped: draws made per chain, whether the targets held, the last checks."""
+    """Why a run stopped: draws made per chain, whether the targets held, the last checks.
+
+    ``rhat``, ``ess_bulk`` and ``ess_tail`` hold one value per unconstrained coordinate,
+    from the last check (NaN before the first one).
+
+    Example:
+        >>> import jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m():
+        ...     pplx.sample("mu", dist.Normal(0.0, 1.0))
+        ...     pplx.sample("s", dist.HalfNormal(1.0).expand((2,)).to_event(1))
+        >>> until = pplx.Converged(ess_bulk=20, ess_tail=20, max_draws=100, check_every=50)
+        >>> _, info = pplx.infer.nuts_until(m(), jax.random.key(0), until, num_warmup=50,
+        ...                                 num_chains=2)
+        >>> info.rhat.shape, info.ess_bulk.shape, int(info.num_draws) in (50, 100)
+        ((3,), (3,), True)
+    """
 
     num_draws: jax.Array
     converged: jax.Array

@@ -43,7 +43,22 @@ class FullRankParams(NamedTuple):
 
 
 class ADVIState(NamedTuple):
-    """Variational parameters, the optimiser's state and the number of steps taken."""
+    """Variational parameters, the optimiser's state and the number of steps taken.
+
+    Example:
+        >>> import jax, optax, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m():
+        ...     pplx.sample("x", dist.Normal(0.0, 1.0))
+        >>> opt = optax.adam(0.1)
+        >>> state = pplx.vi.init(m(), opt)
+        >>> type(state.params).__name__, state.params.mean.shape, int(state.step)
+        ('MeanFieldParams', (1,), 0)
+        >>> state, _ = pplx.vi.step(m(), jax.random.key(0), state, opt)
+        >>> int(state.step)
+        1
+    """
 
     params: Any
     opt_state: Any
@@ -51,7 +66,19 @@ class ADVIState(NamedTuple):
 
 
 class ADVIInfo(NamedTuple):
-    """The ELBO estimate at the step's starting parameters and the gradient norm."""
+    """The ELBO estimate at the step's starting parameters and the gradient norm.
+
+    Example:
+        >>> import jax, optax, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m():
+        ...     pplx.sample("x", dist.Normal(0.0, 1.0))
+        >>> opt = optax.adam(0.1)
+        >>> _, info = pplx.vi.step(m(), jax.random.key(0), pplx.vi.init(m(), opt), opt)
+        >>> info.elbo.shape, info.grad_norm.shape, bool(info.grad_norm > 0)
+        ((), (), True)
+    """
 
     elbo: jax.Array
     grad_norm: jax.Array

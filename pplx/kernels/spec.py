@@ -26,7 +26,21 @@ from pplx.kernels.nuts import nuts
 
 
 class NUTSSpec(NamedTuple):
-    """The No-U-Turn Sampler with multinomial sampling along the trajectory."""
+    """The No-U-Turn Sampler with multinomial sampling along the trajectory.
+
+    A trajectory doubles at most ``max_tree_depth`` times, so a transition takes at most
+    ``2**max_tree_depth - 1`` leapfrog steps.
+
+    Example:
+        >>> import jax, jax.numpy as jnp
+        >>> spec = NUTSSpec(max_tree_depth=3)
+        >>> algo = spec.build(lambda z: -0.5 * jnp.sum(z**2))
+        >>> _, info = algo.step(jax.random.key(0), algo.init(jnp.zeros(2)), 0.5, jnp.ones(2))
+        >>> spec.name, int(info.tree_depth) <= 3, int(info.n_steps) <= 7
+        ('nuts', True, True)
+        >>> spec == NUTSSpec(3), hash(spec) == hash(NUTSSpec(3))  # static, hashable
+        (True, True)
+    """
 
     max_tree_depth: int = 10
 
@@ -40,7 +54,18 @@ class NUTSSpec(NamedTuple):
 
 class HMCSpec(NamedTuple):
     """Static-path HMC; ``jitter > 0`` draws the number of steps afresh each transition
-    from ``[(1 - jitter) L, (1 + jitter) L]``."""
+    from ``[(1 - jitter) L, (1 + jitter) L]``.
+
+    Example:
+        >>> import jax, jax.numpy as jnp
+        >>> spec = HMCSpec(num_integration_steps=10, jitter=0.5)
+        >>> algo = spec.build(lambda z: -0.5 * jnp.sum(z**2))
+        >>> state = algo.init(jnp.zeros(2))
+        >>> steps = [int(algo.step(jax.random.key(i), state, 0.3, jnp.ones(2))[1].n_steps)
+        ...          for i in range(5)]
+        >>> spec.name, all(5 <= n <= 15 for n in steps)
+        ('hmc', True)
+    """
 
     num_integration_steps: int = 32
     jitter: float = 0.0

@@ -117,7 +117,19 @@ def init_params(
     model: Model, method: str = "meanfield", *, init: dict | None = None, init_scale: float = 0.1
 ) -> MeanFieldParams | FullRankParams:
     """Variational parameters: a Gaussian centred at ``init`` (constrained values by site;
-    default the centre of unconstrained space) with standard deviation ``init_scale``."""
+    default the centre of unconstrained space) with standard deviation ``init_scale``.
+
+    Example:
+        >>> import jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m():
+        ...     pplx.sample("s", dist.HalfNormal(1.0))  # unconstrained: log(s)
+        ...     pplx.sample("x", dist.Normal(0.0, 1.0))
+        >>> p = pplx.vi.init_params(m(), "fullrank", init={"s": 1.0, "x": 2.0}, init_scale=1.0)
+        >>> type(p).__name__, p.mean.tolist(), p.chol.shape
+        ('FullRankParams', [0.0, 2.0], (2, 2))
+    """
     _check_model(model, "init_params")
     _check_method(method)
     position = model.flatten(init) if init is not None else jnp.zeros((model.num_dims,))
@@ -153,7 +165,20 @@ def init(
     init: dict | None = None,
     init_scale: float = 0.1,
 ) -> ADVIState:
-    """The starting :class:`ADVIState` (parameters and optimiser state) for :func:`step`."""
+    """The starting :class:`ADVIState` (parameters and optimiser state) for :func:`step`.
+
+    Example:
+        >>> import jax.numpy as jnp, optax, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m():
+        ...     pplx.sample("x", dist.Normal(0.0, 1.0).expand((3,)).to_event(1))
+        >>> state = pplx.vi.init(m(), optax.adam(0.1), init_scale=0.5)
+        >>> state.params.mean.tolist(), [round(float(v), 4) for v in state.params.log_std]
+        ([0.0, 0.0, 0.0], [-0.6931, -0.6931, -0.6931])
+        >>> int(state.step)
+        0
+    """
     params = init_params(model, method, init=init, init_scale=init_scale)
     return ADVIState(params=params, opt_state=optimizer.init(params), step=jnp.zeros((), jnp.int32))
 
@@ -202,6 +227,19 @@ class Approximation(eqx.Module):
             Laplace).
         num_steps: optimisation steps taken.
         converged: whether the convergence test stopped the run before the step cap.
+
+    Example:
+        >>> import jax, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m():
+        ...     pplx.sample("s", dist.LogNormal(0.0, 0.5))
+        >>> approx = pplx.vi.advi(m(), jax.random.key(0), num_steps=200, method="fullrank")
+        >>> approx.method, approx.mean.shape, approx.scale_tril.shape, approx.std.shape
+        ('fullrank', (1,), (1, 1), (1,))
+        >>> draws = approx.sample(jax.random.key(1), 100)
+        >>> draws["s"].shape, bool((draws["s"] > 0).all())
+        ((100,), True)
     """
 
     model: Model

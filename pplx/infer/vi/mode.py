@@ -22,7 +22,20 @@ from pplx.runtime.keys import as_key
 # ----- MAP and Laplace -----------------------------------------------------------------
 class MAPResult(eqx.Module):
     """A mode: constrained ``values`` (deterministics included), the unconstrained
-    ``position``, the log density there, steps taken and whether the optimiser converged."""
+    ``position``, the log density there, steps taken and whether the optimiser converged.
+
+    Example:
+        >>> import pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m():
+        ...     pplx.sample("x", dist.Normal(1.0, 2.0))
+        >>> res = pplx.vi.find_map(m())
+        >>> round(float(res.values["x"]), 4), res.position.shape, bool(res.converged)
+        (1.0, (1,), True)
+        >>> round(float(res.logdensity), 4)  # -log(2) - log(2 pi) / 2
+        -1.6121
+    """
 
     values: dict
     position: jax.Array
