@@ -21,11 +21,6 @@ NOT_CALLABLE = {"__version__"}
 # known gaps, by qualified name (a module's own docstring is the module's name)
 PENDING = {
     "pplx.infer.NUTSResult",
-    "pplx.compound.CompoundResult",
-    "pplx.compound.assign_methods",
-    "pplx.compound.build_blocks",
-    "pplx.compound.sample_run",
-    "pplx.compound.sample",
 }
 
 

@@ -64,7 +64,24 @@ CONTINUOUS_METHODS = ("nuts", "slice", "metropolis")
 
 
 class CompoundResult(NamedTuple):
-    """What :func:`sample_run` returns (arrays, chain axis first)."""
+    """What :func:`sample_run` returns (arrays, chain axis first).
+
+    Example:
+        >>> import jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def shifted(y):
+        ...     k = pplx.sample("k", dist.Bernoulli(probs=0.5))
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 3.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu + 2.0 * k, 1.0), obs=y)
+        >>> res = pplx.compound.sample_run(shifted(jnp.array([1.0, 2.5])), jax.random.key(0),
+        ...                                num_warmup=50, num_samples=20, num_chains=2)
+        >>> res._fields
+        ('draws', 'stats', 'state', 'assignment')
+        >>> res.draws["mu"].shape, res.stats["lp"].shape, res.assignment
+        ((2, 20), (2, 20), {'k': 'gibbs', 'mu': 'nuts'})
+    """
 
     draws: dict[str, jax.Array]
     stats: dict[str, jax.Array]
@@ -77,6 +94,27 @@ def assign_methods(model: Model, layout: DiscreteLayout, step: dict | None) -> d
 
     Raises ``ValueError`` for a name that is not a latent site or an unknown method, and
     ``TypeError`` for a method that cannot update the site's type.
+
+    Example:
+        >>> import jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> from pplx.model.discrete import discrete_layout
+        >>> @pplx.model
+        ... def mixed(y):
+        ...     k = pplx.sample("k", dist.Bernoulli(probs=0.5))
+        ...     n = pplx.sample("n", dist.Poisson(3.0))  # unbounded: Metropolis
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 3.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu + 2.0 * k + 0.1 * n, 1.0), obs=y)
+        >>> m = mixed(jnp.array([1.0, 2.5]))
+        >>> assign_methods(m, discrete_layout(m), None)
+        {'mu': 'nuts', 'k': 'gibbs', 'n': 'metropolis'}
+        >>> assign_methods(m, discrete_layout(m), {"mu": "slice", "k": "metropolis"})
+        {'mu': 'slice', 'k': 'metropolis', 'n': 'metropolis'}
+        >>> assign_methods(m, discrete_layout(m), {"n": "gibbs"})
+        Traceback (most recent call last):
+        ...
+        TypeError: step['n'] = 'gibbs', but 'n' takes unboundedly many values ...
     """
     step = dict(step or {})
     latent = list(model.layout.names) + list(layout.names)
@@ -125,7 +163,26 @@ def build_blocks(
 
     With ``gibbs_sites`` (:func:`pplx.model.blanket.gibbs_sites`) the Gibbs block updates
     each site from its Markov blanket (elementwise along its plates where it can);
-    without, from the joint log density, component by component."""
+    without, from the joint log density, component by component.
+
+    Example:
+        >>> import jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> from pplx.model.discrete import discrete_layout
+        >>> @pplx.model
+        ... def mixed(y):
+        ...     k = pplx.sample("k", dist.Bernoulli(probs=0.5))
+        ...     n = pplx.sample("n", dist.Poisson(3.0))  # unbounded: Metropolis
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 3.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu + 2.0 * k + 0.1 * n, 1.0), obs=y)
+        >>> m = mixed(jnp.array([1.0, 2.5]))
+        >>> layout = discrete_layout(m)
+        >>> assignment = assign_methods(m, layout, None)
+        >>> blocks = build_blocks(m, layout, assignment, 0.8, 10, False)
+        >>> [(b.kernel.name, b.index, b.is_discrete) for b in blocks]  # index: into z or ints
+        [('nuts', (0,), False), ('gibbs', (0,), True), ('discrete_metropolis', (1,), True)]
+    """
     blocks = []
     z_index = {b.name: range(b.offset, b.offset + b.size) for b in model.layout.blocks}
     for method in CONTINUOUS_METHODS:
@@ -199,6 +256,23 @@ def sample_run(
 
     The checks and the step assignment run in Python on the concrete model (they read
     the supports of the discrete sites); the run itself is traceable. See :func:`sample`.
+
+    Example:
+        >>> import jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def shifted(y):
+        ...     k = pplx.sample("k", dist.Bernoulli(probs=0.5))
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 3.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu + 2.0 * k, 1.0), obs=y)
+        >>> res = pplx.compound.sample_run(shifted(jnp.array([1.0, 2.5])), jax.random.key(0),
+        ...                                num_warmup=50, num_samples=20, num_chains=2,
+        ...                                step={"mu": "slice"})
+        >>> res.draws["k"].shape, res.assignment
+        ((2, 20), {'k': 'gibbs', 'mu': 'slice'})
+        >>> bool(jnp.isin(res.draws["k"], jnp.array([0, 1])).all())
+        True
     """
     plan = _prepare(
         model,
@@ -356,6 +430,21 @@ def sample(
         latent site (continuous ones constrained) and deterministic; stats prefixed by
         block (``nuts_diverging``, ``gibbs_acceptance_rate``, ...), plus ``lp`` and, with
         a NUTS block, ``diverging``. ``attrs["step_methods"]`` records the assignment.
+
+    Example:
+        >>> import jax, jax.numpy as jnp, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def shifted(y):
+        ...     k = pplx.sample("k", dist.Bernoulli(probs=0.5))
+        ...     mu = pplx.sample("mu", dist.Normal(0.0, 3.0))
+        ...     with pplx.plate("obs", y.shape[0]):
+        ...         pplx.sample("y", dist.Normal(mu + 2.0 * k, 1.0), obs=y)
+        >>> post = pplx.compound.sample(shifted(jnp.array([1.0, 2.5])), jax.random.key(0),
+        ...                             num_warmup=50, num_samples=20, num_chains=2,
+        ...                             step={"k": "metropolis"}, return_inferencedata=False)
+        >>> post.draws["k"].shape, post.attrs["step_methods"]
+        ((2, 20), "{'k': 'metropolis', 'mu': 'nuts'}")
     """
     key = as_key(key)
     # checks, layout and assignment in Python on the concrete model, before compiling
