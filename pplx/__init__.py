@@ -18,6 +18,7 @@ from pplx.core.primitives import deterministic, factor, plate
 from pplx.diagnostics.warning import ConvergenceWarning
 from pplx.distributions.density import logcdf, logp
 from pplx.infer import compound, vi
+from pplx.infer.adapters import Settled
 from pplx.infer.checkpoint import load_state, save_state
 from pplx.infer.discrete import infer_discrete
 from pplx.infer.drivers import hmc, mcmc, nuts, sample
@@ -72,6 +73,7 @@ __all__ = [
     "mcmc",
     "nuts_run",
     "Converged",
+    "Settled",
     "nuts_many",
     "plate",
     "posterior_predictive",

@@ -22,16 +22,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pplx.infer.adapters import Steps, adapter, schedule
 from pplx.kernels import adaptation as stan_adapt
 from pplx.kernels import adaptation_fisher as fisher_adapt
 from pplx.kernels import adaptation_grad as grad_adapt
+from pplx.kernels import adaptation_settle as settle_adapt
 from pplx.kernels.nuts import NUTSInfo, NUTSState
 from pplx.kernels.spec import DEFAULT_KERNEL
 from pplx.kernels.step_size import find_reasonable_step_size
 from pplx.runtime.xla_options import small_loops_active
 
 CHAIN_METHODS = ("auto", "vectorized", "sequential", "parallel")
-ADAPTATIONS = ("stan", "grad", "fisher")
 #: ``chain_method="auto"`` runs up to this many chains one after another on a CPU when
 #: XLA compiles loops kernel by kernel (see :mod:`pplx.runtime.xla_options`).
 AUTO_SEQUENTIAL_MAX_CHAINS = 8
@@ -76,147 +77,27 @@ class ChainState(NamedTuple):
 
 class RunOutput(NamedTuple):
     """Flat draws ``(chain, draw, d)``, per-draw stats ``(chain, draw)``, final state, and
-    the number of integration steps (gradient evaluations) each chain spent in warmup."""
+    per-chain warmup figures (:func:`warmup_stats`)."""
 
     positions: jax.Array
     info: NUTSInfo
     state: ChainState
-    warmup_n_steps: jax.Array
+    warmup_stats: dict
 
 
 class RunCarry(NamedTuple):
     """Everything a run carries from one transition to the next (chain axis first)."""
 
     kernel_state: NUTSState
-    adapt: stan_adapt.WindowState | grad_adapt.GradAdaptState | fisher_adapt.FisherAdaptState
+    adapt: (
+        stan_adapt.WindowState
+        | grad_adapt.GradAdaptState
+        | fisher_adapt.FisherAdaptState
+        | settle_adapt.SettlingState
+    )
     divergences: jax.Array  # so far in the current phase, all chains (progress display)
     warmup_n_steps: jax.Array  # (chain,)
     iteration: jax.Array  # index of the next transition
-
-
-class Steps(NamedTuple):
-    """The schedule of a stretch of transitions (one entry per transition)."""
-
-    is_slow: jax.Array
-    ends_window: jax.Array  # for "fisher": the estimators' switch threshold (0: none)
-    is_warmup: jax.Array
-    is_last_warmup: jax.Array
-    keep: jax.Array
-    slot: jax.Array  # where a kept draw goes in the output buffer
-    active: jax.Array  # False for padding at the end of the last segment
-    searches: jax.Array  # a step-size search before this transition
-
-
-class Adapter(NamedTuple):
-    """One warmup adaptation scheme, as functions of one chain's kernel state and info.
-
-    ``init(kernel_state)``, ``update(adapt, stage, kernel_state, info, target)``,
-    ``final(adapt) -> (step_size, inverse_mass_matrix)`` and the static
-    ``window_schedule(num_warmup) -> (is_slow, ends_window)``.
-    """
-
-    init: Callable
-    update: Callable
-    final: Callable
-    window_schedule: Callable
-
-
-def check_adaptation(adaptation: str, dense_mass: bool) -> None:
-    """Raise ``ValueError`` for an unknown scheme or one that cannot adapt a dense matrix."""
-    if adaptation not in ADAPTATIONS:
-        raise ValueError(f"adaptation must be one of {ADAPTATIONS}, got {adaptation!r}.")
-    if adaptation in ("grad", "fisher") and dense_mass:
-        raise ValueError(
-            f"adaptation={adaptation!r} adapts a diagonal mass matrix only: use "
-            "dense_mass=False, or adaptation='stan' for a dense one."
-        )
-
-
-def adapter(adaptation: str = "stan", dense_mass: bool = False) -> Adapter:
-    """The :class:`Adapter` for ``"stan"`` (windowed Welford, diagonal or dense),
-    ``"grad"`` (``sqrt(var(x) / var(grad))`` over doubling windows, diagonal; see
-    :mod:`pplx.kernels.adaptation_grad`) or ``"fisher"`` (the same estimate on nutpie's
-    schedule: :mod:`pplx.kernels.adaptation_fisher`)."""
-    check_adaptation(adaptation, dense_mass)
-    if adaptation == "fisher":
-        return Adapter(
-            lambda s: fisher_adapt.fisher_init(s.position, s.logdensity_grad),
-            lambda a, stage, s, info, target: fisher_adapt.fisher_update(
-                a, stage, s.position, s.logdensity_grad, info.acceptance_rate, target
-            ),
-            fisher_adapt.fisher_final,
-            fisher_adapt.fisher_schedule,
-        )
-    if adaptation == "grad":
-        return Adapter(
-            lambda s: grad_adapt.grad_init(s.position, s.logdensity_grad),
-            lambda a, stage, s, info, target: grad_adapt.grad_update(
-                a,
-                stage,
-                s.position,
-                s.logdensity_grad,
-                info.acceptance_rate,
-                target,
-            ),
-            grad_adapt.grad_final,
-            grad_adapt.grad_schedule,
-        )
-    return Adapter(
-        lambda s: stan_adapt.window_init(s.position, dense_mass),
-        lambda a, stage, s, info, target: stan_adapt.window_update(
-            a, stage, s.position, info.acceptance_rate, target
-        ),
-        stan_adapt.window_final,
-        stan_adapt.window_schedule,
-    )
-
-
-def schedule(
-    num_warmup: int, num_samples: int, thinning: int = 1, adaptation: str = "stan"
-) -> Steps:
-    """The whole run's schedule as NumPy arrays (static, computed in Python)."""
-    total = num_warmup + num_samples * thinning
-    is_slow, ends = adapter(adaptation).window_schedule(num_warmup)
-    pad = np.zeros(total - num_warmup, bool)
-    after = np.arange(total) - num_warmup
-    return Steps(
-        np.concatenate([is_slow, pad]),
-        np.concatenate([ends, pad]),
-        after < 0,
-        after == -1,
-        (after >= 0) & (after % thinning == thinning - 1),
-        np.maximum(after, 0) // thinning,
-        np.ones(total, bool),
-        search_schedule(num_warmup, total, adaptation, is_slow, ends),
-    )
-
-
-def search_schedule(num_warmup: int, total: int, adaptation: str, is_slow, ends) -> np.ndarray:
-    """Which transitions start with a step-size search: the first warmup transition
-    (Stan, NumPyro), and the one after each new mass matrix (Stan's windows) or after
-    the first estimate replaces the gradient-based start (``"fisher"``, as nutpie).
-
-    One search in the loop body, switched on by this schedule, instead of one before
-    and one after the transition: the compiled program holds one copy of the search
-    (~0.3 s less XLA compile on CPU for eight schools), with the same step sizes.
-
-    Example:
-        >>> from pplx.kernels.adaptation import window_schedule
-        >>> slow, ends = window_schedule(1000)
-        >>> [int(i) for i in np.flatnonzero(search_schedule(1000, 2000, "stan", slow, ends))]
-        [0, 100, 150, 250, 450, 950]
-    """
-    searches = np.zeros(total, bool)
-    if num_warmup == 0:
-        return searches
-    searches[0] = True
-    after = np.zeros(num_warmup, bool)
-    if adaptation == "stan":
-        after = np.asarray(ends, bool)
-    elif adaptation == "fisher" and fisher_adapt.FIRST_ESTIMATE < num_warmup:
-        after[fisher_adapt.FIRST_ESTIMATE] = bool(is_slow[fisher_adapt.FIRST_ESTIMATE])
-    searches[1:num_warmup] |= after[: num_warmup - 1]
-    return searches
 
 
 def segment_plan(steps: Steps, num_segments: int) -> tuple[list[Steps], list[int], int]:
@@ -311,6 +192,12 @@ def _search_step_sizes(logdensity_fn: Callable, keys, kernel_state, adapt):
     return over_chains(one)(keys, kernel_state, adapt)
 
 
+def _select_chains(mask, a, b):
+    """Per chain (leading axis): ``a`` where ``mask``, else ``b``."""
+    pick = lambda u, v: jnp.where(mask.reshape(mask.shape + (1,) * (u.ndim - 1)), u, v)
+    return jax.tree.map(pick, a, b)
+
+
 def _maybe_search(logdensity_fn, when, keys, kernel_state, adapt):
     """:func:`_search_step_sizes` where ``when`` (one flag for all chains: a real branch)."""
     num_chains = kernel_state.position.shape[0]
@@ -386,8 +273,15 @@ def advance(
     # cache), not twice; nested in this program, it compiles inline
     step = jax.jit(over_chains(algo.step))
 
-    def body(inner, x: Steps):
-        carry, buffer = inner
+    info_shape = jax.eval_shape(
+        step,
+        _chain_keys(key, carry.iteration, chain_ids),
+        carry.kernel_state,
+        carry.adapt.step_size,
+        carry.adapt.inverse_mass_matrix,
+    )[1]
+
+    def transition(carry: RunCarry, x: Steps):
         keys = _chain_keys(key, carry.iteration, chain_ids)
         # a reasonable step size (search_schedule): at the first transition, or after
         # the transition that ended a window, with that transition's random stream
@@ -396,9 +290,30 @@ def advance(
         adapt, grads = _maybe_search(
             logdensity_fn, when, search_keys, carry.kernel_state, carry.adapt
         )
+        if scheme.searches is not None:  # a chain that has settled keeps its step size
+            applies = over_chains(scheme.searches)(carry.adapt)
+            adapt = _select_chains(applies, adapt, carry.adapt)
+            grads = jnp.where(applies, grads, 0)
         step_size = _step_sizes(adaptation, keys, adapt.step_size)
         states, info = step(keys, carry.kernel_state, step_size, adapt.inverse_mass_matrix)
         adapt = update(adapt, (x.is_slow, x.ends_window), states, info, target_accept)
+        return states, adapt, grads, info
+
+    def skip(carry: RunCarry, x: Steps):
+        info = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), info_shape)
+        return carry.kernel_state, carry.adapt, jnp.zeros(num_chains, jnp.int32), info
+
+    def moved(carry: RunCarry, x: Steps):
+        """The transition, skipped for chains whose warmup has ended early (Settled)."""
+        if scheme.done is None:
+            return transition(carry, x)
+        moving = ~(x.is_warmup & over_chains(scheme.done)(carry.adapt))
+        out = jax.lax.cond(jnp.any(moving), transition, skip, carry, x)
+        return _select_chains(moving, out, skip(carry, x))
+
+    def body(inner, x: Steps):
+        carry, buffer = inner
+        states, adapt, grads, info = moved(carry, x)
         adapt = adapt._replace(
             step_size=jnp.where(x.is_last_warmup, finalize(adapt)[0], adapt.step_size)
         )
@@ -422,13 +337,6 @@ def advance(
         )
         return (new, buffer), None
 
-    info_shape = jax.eval_shape(
-        step,
-        _chain_keys(key, carry.iteration, chain_ids),
-        carry.kernel_state,
-        carry.adapt.step_size,
-        carry.adapt.inverse_mass_matrix,
-    )[1]
     buffer = (
         jnp.zeros((buffer_size, num_chains, num_dims), carry.kernel_state.position.dtype),
         jax.tree.map(lambda s: jnp.zeros((buffer_size,) + s.shape, s.dtype), info_shape),
@@ -449,12 +357,21 @@ def final_state(carry: RunCarry) -> ChainState:
     )
 
 
+def warmup_stats(carry: RunCarry) -> dict[str, jax.Array]:
+    """Per chain: ``n_steps``, the integration steps (gradient evaluations) spent in
+    warmup, and with :class:`pplx.Settled` ``draws``, the warmup transitions it ran."""
+    stats = {"n_steps": carry.warmup_n_steps}
+    if isinstance(carry.adapt, settle_adapt.SettlingState):
+        stats["draws"] = carry.adapt.warmup_draws
+    return stats
+
+
 def as_output(carry: RunCarry, buffer) -> RunOutput:
     """Draws with the chain axis first, and the final state."""
     positions, info = buffer
     swap = lambda a: jnp.swapaxes(a, 0, 1)
     return RunOutput(
-        swap(positions), jax.tree.map(swap, info), final_state(carry), carry.warmup_n_steps
+        swap(positions), jax.tree.map(swap, info), final_state(carry), warmup_stats(carry)
     )
 
 

@@ -17,7 +17,8 @@ import numpy as np
 
 from pplx.core import primitives
 from pplx.diagnostics.warning import ConvergenceWarning
-from pplx.infer.chains import ChainState, check_adaptation, resolve_chain_method
+from pplx.infer.adapters import check_adaptation
+from pplx.infer.chains import ChainState, resolve_chain_method
 from pplx.infer.entry import (
     NUTSResult,
     _check_run_options,
@@ -411,6 +412,8 @@ def _report(model: Model, result: NUTSResult, timer, kernel, return_inferencedat
     posterior = to_posterior(model, result, coords)
     posterior.attrs.update(timer.as_attrs())
     posterior.attrs["sampler"] = kernel.name
+    if "draws" in result.warmup_stats:  # pplx.Settled: each chain's warmup length
+        posterior.attrs["warmup_draws"] = np.asarray(result.warmup_stats["draws"]).tolist()
     _warn_convergence(posterior, getattr(kernel, "max_tree_depth", None))
     _warn_nan_divergences(model, result, posterior)
     return posterior.to_arviz() if return_inferencedata else posterior

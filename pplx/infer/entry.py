@@ -13,10 +13,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pplx.infer.adapters import check_adaptation
 from pplx.infer.chains import (
     CHAIN_METHODS,
     ChainState,
-    check_adaptation,
     resolve_chain_method,
     run_chains,
     run_sequentially,
@@ -299,8 +299,7 @@ def finish(model: Model, out, init_positions, init_ok, log_likelihood: bool) -> 
     loglik = {}
     if log_likelihood:
         loglik = jax.vmap(jax.vmap(model.pointwise_loglik))(out.positions)
-    warmup = {"n_steps": out.warmup_n_steps}
-    return NUTSResult(draws, stats, out.state, init_positions, init_ok, loglik, warmup)
+    return NUTSResult(draws, stats, out.state, init_positions, init_ok, loglik, out.warmup_stats)
 
 
 class _OffsetHook(NamedTuple):

@@ -16,7 +16,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pplx.infer.chains import RunCarry, advance, final_state, init_carry, schedule, segment_plan
+from pplx.infer.adapters import schedule
+from pplx.infer.chains import (
+    RunCarry,
+    advance,
+    final_state,
+    init_carry,
+    segment_plan,
+    warmup_stats,
+)
 from pplx.infer.devices import map_chains, resolve_sharding, sharded_logdensity
 from pplx.infer.entry import NUTSResult, initial_positions
 from pplx.model import Model
@@ -168,7 +176,7 @@ def mcmc_segmented(
     finally:
         if progress_bar:
             progress_lib.finish()
-    return _result(blocks, final_state(carry), carry.warmup_n_steps, positions, ok)
+    return _result(blocks, final_state(carry), warmup_stats(carry), positions, ok)
 
 
 def _to_host(model: Model, pos, info, count: int, log_likelihood: bool):
@@ -177,11 +185,10 @@ def _to_host(model: Model, pos, info, count: int, log_likelihood: bool):
     return jax.tree.map(host, (draws, info._asdict(), loglik))
 
 
-def _result(blocks, state, warmup_n_steps, positions, ok) -> NUTSResult:
+def _result(blocks, state, warmup, positions, ok) -> NUTSResult:
     """Host arrays ``(chain, draw, ...)`` from the blocks' ``(draw, chain, ...)``."""
     joined = jax.tree.map(lambda *parts: np.swapaxes(np.concatenate(parts), 0, 1), *blocks)
     draws, stats, loglik = joined
     step_size = np.asarray(state.step_size)
     stats["step_size"] = np.broadcast_to(step_size[:, None], stats["lp"].shape)
-    warmup = {"n_steps": warmup_n_steps}
     return NUTSResult(draws, stats, state, positions, ok, loglik, warmup)

@@ -19,15 +19,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pplx.infer.chains import (
-    Steps,
-    _chain_keys,
-    advance,
-    as_output,
-    check_adaptation,
-    init_carry,
-    schedule,
-)
+from pplx.infer.adapters import Steps, check_adaptation, schedule
+from pplx.infer.chains import _chain_keys, advance, as_output, init_carry
 from pplx.infer.devices import checked_chain_method
 from pplx.infer.until import Converged, LoopState, loop_body, loop_continues, loop_start
 from pplx.infer.until_chains import advance_block
