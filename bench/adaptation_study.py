@@ -1,7 +1,10 @@
-"""Mass-matrix adaptation study: Stan's windows against the gradient-based (nutpie) scheme.
+"""Mass-matrix adaptation study: Stan's windows against the gradient-based (nutpie) scheme,
+and against Stan's windows that end per chain once the mass matrix settled.
 
     python -m bench.adaptation_study                      # 5 models x 3 seeds x 2 schemes
     python -m bench.adaptation_study --models diamonds --seeds 0
+    python -m bench.adaptation_study --schemes stan settled \
+        --out bench/results/adaptation-study-settled.md
 
 ESS per gradient evaluation does not depend on machine load, so every run happens in
 this one process: ``pplx.infer.nuts_run`` (compiled once per model and scheme, reused
@@ -26,6 +29,15 @@ from bench.common import RESULTS_DIR, SHORT_NAMES, flatten_draws, reference_stat
 
 DEFAULT_MODELS = ("eight_schools", "kidiq", "arK", "garch11", "gp_pois_regr")
 SCHEMES = ("stan", "grad")
+#: ``--schemes`` names: the adaptation argument each stands for (``settled``: pplx.Settled())
+ALL_SCHEMES = ("stan", "grad", "fisher", "settled")
+
+
+def adaptation_of(scheme: str):
+    """The ``adaptation=`` value a scheme name stands for."""
+    import pplx
+
+    return pplx.Settled() if scheme == "settled" else scheme
 
 
 def _scalars(draws: dict) -> np.ndarray:
@@ -61,7 +73,9 @@ def measure(posterior: str, run, key, scheme: str) -> dict:
     sampling = int(np.asarray(res.stats["n_steps"]).sum())
     warmup = int(np.asarray(res.warmup_stats["n_steps"]).sum())
     ref_sd, ref_mcse = _reference_errors(posterior, res.draws)
+    warmup_draws = res.warmup_stats.get("draws")
     return {
+        "warmup_draws": None if warmup_draws is None else np.asarray(warmup_draws).tolist(),
         "model": SHORT_NAMES[posterior],
         "adaptation": scheme,
         "min_ess_bulk": ess,
@@ -79,7 +93,7 @@ def measure(posterior: str, run, key, scheme: str) -> dict:
     }
 
 
-def study(models, seeds, settings: dict, log) -> list[dict]:
+def study(models, seeds, settings: dict, log, schemes=SCHEMES) -> list[dict]:
     import jax
 
     import pplx
@@ -91,8 +105,9 @@ def study(models, seeds, settings: dict, log) -> list[dict]:
     for name in models:
         posterior = resolve_model(name)
         model = bound_model(posterior)
-        for scheme in SCHEMES:
-            run = lambda key, s, m=model: compiled(m, key, adaptation=s, **settings)
+        for scheme in schemes:
+            adaptation = adaptation_of(scheme)
+            run = lambda key, _, m=model, a=adaptation: compiled(m, key, adaptation=a, **settings)
             for seed in seeds:
                 row = measure(posterior, run, jax.random.key(seed), scheme) | {"seed": seed}
                 rows.append(row)
@@ -103,7 +118,7 @@ def study(models, seeds, settings: dict, log) -> list[dict]:
                     f"{row['ess_per_1k_total']:6.1f})  R-hat {row['max_rhat']:.3f}"
                     f"  div {row['divergences']}  ref err {row['ref_error']:.3f} sd"
                     f" ({row['ref_z']:.1f} MCSE)"
-                    f"  {row['seconds']:.1f}s"
+                    f"  {row['seconds']:.1f}s  warmup draws {row['warmup_draws']}"
                 )
     return rows
 
@@ -113,10 +128,15 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3g}"
 
 
-def table(rows: list[dict], settings: dict, seeds) -> str:
+def _mean_warmup(group, num_warmup: int) -> str:
+    per_run = [np.mean(r["warmup_draws"]) for r in group if r.get("warmup_draws")]
+    return f"{np.mean(per_run):.0f}" if per_run else str(num_warmup)
+
+
+def table(rows: list[dict], settings: dict, seeds, schemes=SCHEMES) -> str:
     """Means over seeds of the ESS rates, worst R-hat and reference error, total divergences."""
     lines = [
-        "# Mass-matrix adaptation study: Stan windows vs gradient-based (nutpie-style)",
+        "# Mass-matrix adaptation study: " + " vs ".join(schemes),
         "",
         f"NUTS, {settings['num_chains']} chains x {settings['num_warmup']} warmup + "
         f"{settings['num_samples']} draws, float64, seeds {list(seeds)}; one process "
@@ -128,13 +148,13 @@ def table(rows: list[dict], settings: dict, seeds) -> str:
         "scalars, a maximum up to ~3.5 MCSE is expected).",
         "",
         "| model | adaptation | min-ESS / 1k grads (sampling) | min-ESS / 1k grads "
-        "(incl. warmup) | warmup grads (all chains) | max R-hat | divergences | ref error (sd) "
-        "| ref error (MCSE) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "(incl. warmup) | warmup grads (all chains) | warmup draws (mean per chain) | max R-hat "
+        "| divergences | ref error (sd) | ref error (MCSE) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     models = list(dict.fromkeys(r["model"] for r in rows))
     for model in models:
-        for scheme in SCHEMES:
+        for scheme in schemes:
             group = [r for r in rows if r["model"] == model and r["adaptation"] == scheme]
             if not group:
                 continue
@@ -143,7 +163,8 @@ def table(rows: list[dict], settings: dict, seeds) -> str:
             lines.append(
                 f"| {model} | {scheme} | {mean('ess_per_1k_sampling')} | "
                 f"{mean('ess_per_1k_total')} | {float(mean('grads_warmup')):.0f} | "
-                f"{worst('max_rhat'):.3f} | {sum(r['divergences'] for r in group)} | "
+                f"{_mean_warmup(group, settings['num_warmup'])} | {worst('max_rhat'):.3f} | "
+                f"{sum(r['divergences'] for r in group)} | "
                 f"{worst('ref_error'):.3f} | {worst('ref_z'):.1f} |"
             )
     return "\n".join(lines) + "\n"
@@ -153,6 +174,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--schemes", nargs="+", choices=ALL_SCHEMES, default=list(SCHEMES))
     parser.add_argument("--num-warmup", type=int, default=1000)
     parser.add_argument("--num-samples", type=int, default=1000)
     parser.add_argument("--num-chains", type=int, default=4)
@@ -167,15 +189,17 @@ def main(argv=None) -> None:
     if args.from_json:
         rows = json.loads(args.out.with_suffix(".json").read_text())
         seeds = sorted({r["seed"] for r in rows})
-        args.out.write_text(table(rows, settings, seeds))
+        schemes = list(dict.fromkeys(r["adaptation"] for r in rows))
+        args.out.write_text(table(rows, settings, seeds, schemes))
         return
 
     import jax
 
     jax.config.update("jax_enable_x64", True)
-    rows = study(args.models, args.seeds, settings, lambda line: print(line, flush=True))
+    log = lambda line: print(line, flush=True)
+    rows = study(args.models, args.seeds, settings, log, args.schemes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(table(rows, settings, args.seeds))
+    args.out.write_text(table(rows, settings, args.seeds, args.schemes))
     args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
     print(f"wrote {args.out}")
 

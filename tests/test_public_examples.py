@@ -19,9 +19,7 @@ EXAMPLE = re.compile(r"^\s*Examples?:\s*$", re.M)
 NOT_CALLABLE = {"__version__"}
 
 # known gaps, by qualified name (a module's own docstring is the module's name)
-PENDING = {
-    "pplx.infer.NUTSResult",
-}
+PENDING: set[str] = set()
 
 
 def _has_example(obj) -> bool:

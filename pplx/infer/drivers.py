@@ -74,7 +74,9 @@ def nuts(
             (``state`` is the ``.state`` of a ``Posterior`` returned with
             ``return_inferencedata=False``; ``adaptation="fisher"`` is nutpie's warmup:
             a diagonal mass matrix from draws and gradients, re-estimated every
-            transition; ``"grad"`` the same estimate on doubling windows).
+            transition; ``"grad"`` the same estimate on doubling windows;
+            :class:`pplx.Settled` Stan's windows ending per chain once the mass matrix
+            has settled, ``attrs["warmup_draws"]`` each chain's warmup length).
         init: optional dict of constrained starting values by site name (all chains), or
             ``"advi"`` / ``"pathfinder"`` to start from draws of a variational fit.
         log_likelihood: add the ``log_likelihood`` group (for ``az.loo`` / ``az.waic``).

@@ -39,7 +39,25 @@ from pplx.runtime.keys import as_key
 
 
 class NUTSResult(NamedTuple):
-    """What ``nuts_run`` returns (all arrays, chain axis first)."""
+    """What ``nuts_run`` returns (all arrays, chain axis first).
+
+    ``draws`` by site (constrained), ``stats`` per draw (ArviZ names), the final chain
+    ``state`` (to continue), the starting points and whether each was finite, the
+    pointwise ``log_likelihood`` (when asked) and per-chain ``warmup_stats``.
+
+    Example:
+        >>> import jax, pplx
+        >>> import pplx.distributions as dist
+        >>> @pplx.model
+        ... def m():
+        ...     pplx.sample("mu", dist.Normal(0.0, 1.0))
+        >>> res = pplx.nuts_run(m(), jax.random.key(0), num_warmup=50, num_samples=20,
+        ...                     num_chains=2)
+        >>> res.draws["mu"].shape, res.stats["diverging"].shape, sorted(res.warmup_stats)
+        ((2, 20), (2, 20), ['n_steps'])
+        >>> bool(res.init_ok.all()), res.state.step_size.shape
+        (True, (2,))
+    """
 
     draws: dict[str, jax.Array]
     stats: dict[str, jax.Array]
@@ -179,7 +197,9 @@ def nuts_run(
             jittered step size; made for short warmups such as ``num_warmup=400``: see
             :mod:`pplx.kernels.adaptation_fisher`) or ``"grad"`` (the same estimate over
             doubling windows: :mod:`pplx.kernels.adaptation_grad`); the last two not with
-            ``dense_mass=True``.
+            ``dense_mass=True``. Or :class:`pplx.Settled`: Stan's windows, each chain's
+            warmup ending once its mass matrix has settled (its remaining warmup
+            transitions skipped; ``warmup_stats["draws"]`` holds each chain's count).
         thinning: keep every ``thinning``-th draw (``num_samples`` draws are kept).
         chain_method: ``"auto"`` (default: ``"sequential"`` on a CPU, ``"vectorized"``
             on an accelerator; see :func:`pplx.infer.chains.resolve_chain_method`),
