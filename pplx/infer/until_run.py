@@ -228,7 +228,9 @@ def mcmc_until(
     until = Converged() if until is None else until
     method = check_until_settings(until, num_chains, num_warmup, state, chain_method)
     init_key, run_key = jax.random.split(key)
-    positions, ok = initial_positions(model, init_key, num_chains, init_positions, state)
+    positions, ok = initial_positions(
+        model, init_key, num_chains, init_positions, state, method == "sequential"
+    )
     out, info = run_chains_until(
         model.logdensity,
         run_key,
