@@ -20,11 +20,12 @@ def numpyro_model(label: str, enumerate_discrete: bool = False):
     import numpyro
     import numpyro.distributions as nd
 
-    enum = {"enumerate": "parallel"} if enumerate_discrete else {}
+    def enum() -> dict:  # a fresh dict per site: NumPyro writes into a site's infer dict
+        return {"enumerate": "parallel"} if enumerate_discrete else {}
 
     def change_point(y):
         n = y.shape[0]
-        tau = numpyro.sample("tau", nd.DiscreteUniform(0, n - 1), infer=enum)
+        tau = numpyro.sample("tau", nd.DiscreteUniform(0, n - 1), infer=enum())
         early = numpyro.sample("early", nd.Gamma(2.0, 0.5))
         late = numpyro.sample("late", nd.Gamma(2.0, 0.5))
         rate = jnp.where(jnp.arange(n) < tau, early, late)
@@ -35,14 +36,14 @@ def numpyro_model(label: str, enumerate_discrete: bool = False):
         mu = numpyro.sample("mu", nd.Normal(jnp.array([-2.0, 2.0]), 2.0).to_event(1))
         sigma = numpyro.sample("sigma", nd.HalfNormal(2.0))
         with numpyro.plate("obs", y.shape[0]):
-            z = numpyro.sample("z", nd.Categorical(probs=jnp.array([0.4, 0.6])), infer=enum)
+            z = numpyro.sample("z", nd.Categorical(probs=jnp.array([0.4, 0.6])), infer=enum())
             numpyro.sample("y", nd.Normal(mu[z], sigma), obs=y)
 
     def spikes(y):
         p = numpyro.sample("p", nd.Beta(1.0, 1.0))
         mu = numpyro.sample("mu", nd.Normal(0.0, 3.0))
         with numpyro.plate("obs", y.shape[0]):
-            z = numpyro.sample("z", nd.Bernoulli(probs=p), infer=enum)
+            z = numpyro.sample("z", nd.Bernoulli(probs=p), infer=enum())
             numpyro.sample("y", nd.Normal(mu * z, 1.0), obs=y)
 
     def hmm(y):
@@ -51,11 +52,11 @@ def numpyro_model(label: str, enumerate_discrete: bool = False):
         locs = numpyro.sample("locs", nd.Normal(jnp.array([-2.0, 0.0, 2.0]), 0.3).to_event(1))
         s = numpyro.sample("s", nd.HalfNormal(1.0))
         trans = jnp.asarray(TRANS)
-        x0 = numpyro.sample("x0", nd.Categorical(probs=jnp.ones(3) / 3), infer=enum)
+        x0 = numpyro.sample("x0", nd.Categorical(probs=jnp.ones(3) / 3), infer=enum())
         numpyro.sample("y0", nd.Normal(locs[x0], s), obs=y[0])
 
         def step(x_prev, y_t):
-            x = numpyro.sample("x", nd.Categorical(probs=trans[x_prev]), infer=enum)
+            x = numpyro.sample("x", nd.Categorical(probs=trans[x_prev]), infer=enum())
             numpyro.sample("y", nd.Normal(locs[x], s), obs=y_t)
             return x, None
 
