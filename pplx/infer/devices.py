@@ -121,9 +121,10 @@ def chains_over_devices(run_group: Callable, inputs, num_chains: int, mesh: Mesh
     return jax.jit(mapped)(inputs)
 
 
-def checked_chain_method(chain_method: str, num_chains: int) -> str:
+def checked_chain_method(chain_method: str, num_chains: int, what: str = "num_chains") -> str:
     """The resolved chain method; an unknown one, or chains that the devices do not
-    divide (``"parallel"``), are refused before tracing.
+    divide (``"parallel"``; the error names the count as ``what``), are refused before
+    tracing. A single chain runs anywhere, so its count is not checked.
 
     Example:
         >>> checked_chain_method("vectorized", 4)
@@ -132,8 +133,8 @@ def checked_chain_method(chain_method: str, num_chains: int) -> str:
     if chain_method not in CHAIN_METHODS:
         raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}.")
     method = resolve_chain_method(chain_method, num_chains)
-    if method == "parallel":
-        chain_shards(device_mesh(), num_chains)
+    if method == "parallel" and num_chains > 1:
+        chain_shards(device_mesh(), num_chains, what=what)
     return method
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from pplx.infer.chains import CHAIN_METHODS, over_chains, resolve_chain_method
-from pplx.infer.devices import chain_shards, device_mesh, map_chains
+from pplx.infer.chains import over_chains
+from pplx.infer.devices import checked_chain_method, map_chains
 from pplx.infer.vi.advi import Approximation, _check_count, fit_approximation, prepare_fit
 from pplx.model import Model
 from pplx.model.initialize import find_initial_position
@@ -22,14 +22,6 @@ from pplx.runtime.jit import filter_jit
 
 #: A restart's random start is drawn from ``fold_in(its key, this)``.
 _START_STREAM = 0x57A27
-
-
-def check_chain_method(chain_method: str, num_restarts: int) -> None:
-    """Refuse an unknown chain method, or restarts that the devices do not divide."""
-    if chain_method not in CHAIN_METHODS:
-        raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}.")
-    if num_restarts > 1 and resolve_chain_method(chain_method, num_restarts) == "parallel":
-        chain_shards(device_mesh(), num_restarts, what="num_restarts")
 
 
 def restart_inputs(model: Model, key: jax.Array, position: jax.Array, num_restarts: int):
@@ -105,7 +97,7 @@ def advi_restarts(
         [True, True]
     """
     _check_count("num_restarts", num_restarts)
-    check_chain_method(chain_method, num_restarts)
+    chain_method = checked_chain_method(chain_method, num_restarts, what="num_restarts")
     position, settings = prepare_fit(
         model,
         num_steps=num_steps,
@@ -123,7 +115,7 @@ def advi_restarts(
         key,
         position,
         num_restarts=num_restarts,
-        chain_method=resolve_chain_method(chain_method, num_restarts),
+        chain_method=chain_method,
         **settings,
     )
     return [
