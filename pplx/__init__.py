@@ -15,6 +15,7 @@ import sys
 from pplx import distributions, infer
 from pplx.core import handlers
 from pplx.core.primitives import deterministic, factor, plate
+from pplx.diagnostics.sbc_result import SBCResult
 from pplx.diagnostics.warning import ConvergenceWarning
 from pplx.distributions.density import logcdf, logp
 from pplx.infer import compound, vi
@@ -80,6 +81,7 @@ __all__ = [
     "prior_predictive",
     "sample",
     "sbc",
+    "SBCResult",
     "save_state",
     "load_state",
     "to_posterior",

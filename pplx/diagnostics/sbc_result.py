@@ -39,6 +39,19 @@ class SBCResult:
         ess: ``(num_simulations, P)`` bulk ESS of the ``L`` draws kept per fit (NaN
             where not computed).
         info: other per-simulation arrays (``num_divergent`` for NUTS) and settings.
+
+    :func:`pplx.sbc` returns one; :func:`summarize_ranks` makes one from any ranks
+    (e.g. those of another sampler), and ``.plot()`` draws the rank histogram and the
+    ECDF difference with its band (matplotlib).
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(1)
+        >>> res = summarize_ranks(["mu", "sigma"], rng.integers(0, 100, (400, 2)), 99)
+        >>> res.num_simulations, res.names, res.all_passed, res.failed
+        (400, ['mu', 'sigma'], True, [])
+        >>> print(res.table().splitlines()[0])
+        scalar  chi2 p   band  ess(med)  pass
     """
 
     names: list[str]
