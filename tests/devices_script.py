@@ -49,6 +49,15 @@ for name, entry in (("nuts", pplx.infer.nuts_run), ("hmc", pplx.infer.hmc_run)):
     out[f"{name}_step_size_diff"] = float(
         jnp.max(jnp.abs(par.state.step_size - one.state.step_size))
     )
+# per-chain early warmup ends (pplx.Settled): each device's chains end their own warmup
+settled = dict(run, num_warmup=300, adaptation=pplx.Settled(tolerance=0.5))
+par = pplx.infer.nuts_run(model, jax.random.key(0), chain_method="parallel", **settled)
+one = pplx.infer.nuts_run(model, jax.random.key(0), chain_method="sequential", **settled)
+out["settled_draws_diff"] = max_diff(par.draws, one.draws)
+out["settled_warmup_draws"] = np.asarray(par.warmup_stats["draws"]).tolist()
+out["settled_warmup_equal"] = bool(
+    np.array_equal(par.warmup_stats["draws"], one.warmup_stats["draws"])
+)
 out["local_method"] = devices.local_chain_method(8, 4)
 # the program holds the chains' shard_map: one compiled program, split over devices
 lowered = jax.jit(
