@@ -18,7 +18,6 @@ about 30 minutes on 2 loaded cores. Results: ``bench/results/discrete.md`` and `
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import subprocess
@@ -130,17 +129,12 @@ def run_pplx(model, how: str) -> dict:
         idata = pplx.infer_discrete(model, idata, jax.random.key(1))
     elif how == "pplx compound":
         idata = pplx.compound.sample(model, key, **kw)
-    else:  # the Gibbs block from the joint log density: what the blankets replaced
+    else:  # the Gibbs block from the joint log density: what the blankets replaced,
+        # through the same driver (InferenceData and all), with no site's blanket read
         from pplx.infer import compound as c
 
-        more = (
-            {"chain_method": "auto"}
-            if "chain_method" in inspect.signature(c._prepare).parameters
-            else {}
-        )
-        plan = c._prepare(model, None, *SETTINGS.values(), 0.8, 10, False, **more)
-        draws = c._run_compiled(model, key, plan._replace(gibbs_sites=()))[0]
-        return {k: np.asarray(v) for k, v in draws.items()}
+        c.gibbs_sites = lambda model, layout=None: ()
+        idata = pplx.compound.sample(model, key, **kw)
     return {k: np.asarray(v) for k, v in idata.posterior.data_vars.items()}
 
 

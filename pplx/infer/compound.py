@@ -56,6 +56,7 @@ from pplx.model.discrete import (
 )
 from pplx.model.initialize import find_initial_position, uniform_candidate
 from pplx.results.posterior import Posterior
+from pplx.results.prefetch import prefetch_arviz
 from pplx.runtime.jit import filter_jit
 from pplx.runtime.keys import as_key
 
@@ -459,6 +460,8 @@ def sample(
         dense_mass,
         chain_method=chain_method,
     )
+    if return_inferencedata:
+        prefetch_arviz()  # imports while XLA compiles (see pplx.results.prefetch)
     # compiled once per model structure and plan: new data of the same shape reuse it
     draws, stats, state = _run_compiled(model, key, plan)
     sites = model.named_vars
