@@ -17,6 +17,7 @@ import numpy as np
 
 from pplx.infer.entry import NUTSResult, nuts_run
 from pplx.results.arviz_compat import from_groups
+from pplx.results.prefetch import prefetch_arviz
 from pplx.runtime.keys import as_key
 
 
@@ -131,6 +132,7 @@ def nuts_many(model_fn: Callable, datasets: Sequence, key: jax.Array, **options)
         {'chain': 2, 'draw': 100, 'dataset': 2}
     """
     key = as_key(key)
+    prefetch_arviz()  # imports while XLA compiles (see pplx.results.prefetch)
     res = nuts_many_run(model_fn, datasets, key, **options)
     model = model_fn(*(datasets[0] if isinstance(datasets[0], tuple) else (datasets[0],)))
     sites = model.named_vars

@@ -10,6 +10,7 @@ from pplx.model.checks import require_bound_model
 from pplx.model.data_dims import constant_data_dims
 from pplx.model.predictive import predictive_draws
 from pplx.results.arviz_compat import from_groups, group_dataset
+from pplx.results.prefetch import prefetch_arviz
 from pplx.runtime.jit import filter_jit
 from pplx.runtime.keys import as_key
 
@@ -49,6 +50,8 @@ def prior_predictive(
     require_bound_model(model, "predictive")
     if not isinstance(num_samples, int) or num_samples < 1:
         raise ValueError(f"num_samples must be a positive int, got {num_samples!r}.")
+    if return_inferencedata:
+        prefetch_arviz()  # imports while XLA compiles (see pplx.results.prefetch)
     draws = _draws_compiled(model, key, num_samples, batch_size=batch_size)
     draws = {k: np.asarray(v) for k, v in draws.items()}
     if not return_inferencedata:
