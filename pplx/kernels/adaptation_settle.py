@@ -114,7 +114,7 @@ def shape_change(new: jax.Array, old: jax.Array) -> jax.Array:
         >>> import jax.numpy as jnp
         >>> round(float(shape_change(jnp.array([2.0, 8.0]), jnp.array([1.0, 2.0]))), 4)
         0.1733
-        >>> float(shape_change(jnp.array([3.0, 6.0]), jnp.array([1.0, 2.0])))  # a factor
+        >>> round(float(shape_change(jnp.array([3.0, 6.0]), jnp.array([1.0, 2.0]))), 12)
         0.0
     """
     if new.ndim == 2:
