@@ -157,6 +157,7 @@ def test_shape_change_ignores_a_common_factor():
         (Settled(final_window=0), "final_window=0"),
         (Settled(final_window=2.5), "int >= 1"),
         ("settled", "pplx.Settled"),
+        (Settled, "is the class: call it"),
     ],
 )
 def test_bad_settings_are_refused_before_tracing(bad, fragment):

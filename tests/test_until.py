@@ -176,6 +176,7 @@ def test_bad_settings_raise_before_tracing():
         (dict(until=Converged(max_draws=100, check_every=200)), "below check_every"),
         (dict(until=Converged(), num_chains=1), "num_chains >= 2"),
         (dict(until={"rhat": 1.01}), "pplx.Converged"),
+        (dict(until=Converged), "is the class: call it"),
         (dict(until=Converged(), thinning=2), "thinning"),
         (dict(until=Converged(), chain_method="threads"), "chain_method"),
         (dict(until=Converged(), state="x", num_warmup=10), "num_warmup=0"),

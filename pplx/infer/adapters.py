@@ -69,6 +69,11 @@ def check_adaptation(adaptation, dense_mass: bool) -> None:
     if isinstance(adaptation, Settled):
         adaptation.check()
         return
+    if adaptation is Settled:
+        raise TypeError(
+            "adaptation=pplx.Settled is the class: call it, adaptation=pplx.Settled() "
+            "(or pplx.Settled(tolerance=0.05) for a closer agreement)."
+        )
     if not isinstance(adaptation, str) or adaptation not in ADAPTATIONS:
         raise ValueError(
             f"adaptation must be one of {ADAPTATIONS} or pplx.Settled(...) (Stan's windows "

@@ -177,6 +177,8 @@ def run_chains_until(
 def check_until_settings(until, num_chains: int, num_warmup: int, state, chain_method: str):
     """Check ``until`` and the run settings it needs (before tracing); return the chain
     method the blocks run with."""
+    if until is Converged:
+        raise TypeError("until=pplx.Converged is the class: call it, until=pplx.Converged().")
     if not isinstance(until, Converged):
         raise TypeError(f"until must be a pplx.Converged, got {type(until).__name__}.")
     until.check(num_chains)
