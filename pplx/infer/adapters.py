@@ -134,7 +134,6 @@ def adapter(adaptation="stan", dense_mass: bool = False) -> Adapter:
 
 
 def _settling(settled: Settled, dense_mass: bool) -> Adapter:
-    fresh = lambda a: (a.final_left < 0) | (a.final_left == settled.final_window)
     return Adapter(
         lambda s: settle_adapt.settle_init(s.position, dense_mass),
         lambda a, stage, s, info, target: settle_adapt.settle_update(
@@ -143,7 +142,7 @@ def _settling(settled: Settled, dense_mass: bool) -> Adapter:
         stan_adapt.window_final,
         stan_adapt.window_schedule,
         settle_adapt.settle_done,
-        fresh,  # the search after the window that settled it still applies
+        lambda a: settle_adapt.settle_searches(a, settled),
     )
 
 

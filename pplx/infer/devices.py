@@ -121,19 +121,28 @@ def chains_over_devices(run_group: Callable, inputs, num_chains: int, mesh: Mesh
     return jax.jit(mapped)(inputs)
 
 
+def check_chain_method_name(chain_method: str) -> None:
+    """Raise ``ValueError`` for a chain method that is not one of :data:`CHAIN_METHODS`.
+
+    Example:
+        >>> check_chain_method_name("parallel")
+    """
+    if chain_method not in CHAIN_METHODS:
+        raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}.")
+
+
 def checked_chain_method(chain_method: str, num_chains: int, what: str = "num_chains") -> str:
     """The resolved chain method; an unknown one, or chains that the devices do not
     divide (``"parallel"``; the error names the count as ``what``), are refused before
-    tracing. A single chain runs anywhere, so its count is not checked.
+    tracing.
 
     Example:
         >>> checked_chain_method("vectorized", 4)
         'vectorized'
     """
-    if chain_method not in CHAIN_METHODS:
-        raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}.")
+    check_chain_method_name(chain_method)
     method = resolve_chain_method(chain_method, num_chains)
-    if method == "parallel" and num_chains > 1:
+    if method == "parallel":
         chain_shards(device_mesh(), num_chains, what=what)
     return method
 

@@ -158,6 +158,8 @@ def settle_done(state: SettlingState) -> jax.Array:
     return state.final_left == 0
 
 
-def settle_following(state: SettlingState) -> jax.Array:
-    """Whether the chain still follows the shared schedule (not settled yet)."""
-    return state.final_left < 0
+def settle_searches(state: SettlingState, settled: Settled) -> jax.Array:
+    """Whether a step-size search the shared schedule makes applies to the chain: while
+    it follows the schedule, and right after the window that settled it (its new mass
+    matrix), not during the rest of its final window or after."""
+    return (state.final_left < 0) | (state.final_left == settled.final_window)

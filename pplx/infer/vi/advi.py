@@ -14,7 +14,7 @@ import numpy as np
 import optax
 
 from pplx.core.handlers import seed
-from pplx.infer.devices import checked_chain_method
+from pplx.infer.devices import check_chain_method_name
 from pplx.kernels import advi as advi_kernel
 from pplx.kernels.advi import ADVIInfo, ADVIState, FullRankParams, MeanFieldParams
 from pplx.model import Model
@@ -432,7 +432,7 @@ def advi(
             model, key, num_restarts=num_restarts, chain_method=chain_method, **options
         )
         return restarts.best_restart(fits)
-    checked_chain_method(chain_method, 1)
+    check_chain_method_name(chain_method)  # one fit: nothing to split over devices
     hook = _ELBOBar(num_steps) if progress_bar else None
     position, settings = prepare_fit(model, progress=hook, **options)
     if not progress_bar:
