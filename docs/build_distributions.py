@@ -412,7 +412,8 @@ def render(notes: list[str] | None = None) -> str:
         "",
         "## Bijectors",
         "",
-        "Subclasses of `Bijector`, in `pplx.distributions` (and `pplx.distributions.bijectors`);"
+        "Subclasses of `Bijector`, in `pplx.distributions` (defined in"
+        " `pplx.distributions.bijectors` and `pplx.distributions.bijectors_cholesky`);"
         " `biject_to(constraint)` picks one for a support.",
         "",
         ", ".join(f"`{n}`" for n in _bijector_names()),

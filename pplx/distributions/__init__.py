@@ -16,8 +16,9 @@ Where the code lives: one folder per kind of value, one file per support.
 
 Shared pieces sit at this level: ``base.py`` (``Distribution``), ``families.py``
 (parameter scaffolding), ``helpers.py``, ``constraints.py``, ``bijectors.py``,
-``biject.py``, ``zero_sum.py``, ``param_checks.py``, ``density.py``. Every family is
-exported here: ``import pplx.distributions as dist; dist.Gamma(...)``.
+``bijectors_cholesky.py``, ``biject.py``, ``zero_sum.py``, ``param_checks.py``,
+``density.py``. Every family is exported here:
+``import pplx.distributions as dist; dist.Gamma(...)``.
 
 Example:
     >>> import jax
@@ -34,18 +35,20 @@ from pplx.distributions.bijectors import (
     Affine,
     Bijector,
     Chain,
-    CholeskyOuter,
-    CorrCholeskyBijector,
     Exp,
     Identity,
     IndependentBijector,
     IntervalBijector,
     LowerBound,
-    LowerCholeskyBijector,
     Ordered,
     Softplus,
     StickBreaking,
     UpperBound,
+)
+from pplx.distributions.bijectors_cholesky import (
+    CholeskyOuter,
+    CorrCholeskyBijector,
+    LowerCholeskyBijector,
 )
 from pplx.distributions.combinators.custom import CustomDist
 from pplx.distributions.combinators.hurdle import (

@@ -17,6 +17,7 @@ import jax
 import numpy as np
 
 from pplx.distributions import bijectors as b
+from pplx.distributions import bijectors_cholesky as bc
 from pplx.distributions import constraints as c
 from pplx.distributions.zero_sum import ZeroSumBijector
 
@@ -66,11 +67,11 @@ _RULES = {
     c.Simplex: lambda con: b.StickBreaking(),
     c.OrderedVector: lambda con: b.Ordered(),
     c.PositiveOrderedVector: lambda con: b.Chain([b.Ordered(), b.Exp()]),
-    c.LowerCholesky: lambda con: b.LowerCholeskyBijector(),
-    c.CorrCholesky: lambda con: b.CorrCholeskyBijector(),
-    c.PositiveDefinite: lambda con: b.Chain([b.LowerCholeskyBijector(), b.CholeskyOuter()]),
+    c.LowerCholesky: lambda con: bc.LowerCholeskyBijector(),
+    c.CorrCholesky: lambda con: bc.CorrCholeskyBijector(),
+    c.PositiveDefinite: lambda con: b.Chain([bc.LowerCholeskyBijector(), bc.CholeskyOuter()]),
     c.ZeroSum: lambda con: ZeroSumBijector(con.event_dim),
-    c.CorrMatrix: lambda con: b.Chain([b.CorrCholeskyBijector(), b.CholeskyOuter(corr=True)]),
+    c.CorrMatrix: lambda con: b.Chain([bc.CorrCholeskyBijector(), bc.CholeskyOuter(corr=True)]),
 }
 
 

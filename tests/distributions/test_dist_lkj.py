@@ -9,7 +9,6 @@ import pytest
 from scipy import stats
 
 import pplx.distributions as dist
-from pplx.distributions import bijectors as B
 
 
 @pytest.mark.parametrize("eta", [0.8, 1.0, 2.5])
@@ -22,7 +21,7 @@ def test_lkj_cholesky_integrates_to_one(eta):
 
     @jax.jit
     def integrand(z):
-        chol, log_det = B.CorrCholeskyBijector().forward_and_log_det(jnp.arctanh(z))
+        chol, log_det = dist.CorrCholeskyBijector().forward_and_log_det(jnp.arctanh(z))
         log_dz = jnp.sum(jnp.log1p(-(z**2)), axis=-1)
         return jnp.exp(dist.LKJCholesky(3, eta).log_prob(chol) + log_det - log_dz)
 

@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 
 from pplx.distributions import bijectors as b
+from pplx.distributions import bijectors_cholesky as bc
 from pplx.distributions import constraints
 from pplx.distributions.base import (
     Distribution,
@@ -24,9 +25,9 @@ _IMAGES = {
     b.IntervalBijector: lambda bij: constraints.interval(bij.lower, bij.upper),
     b.StickBreaking: lambda bij: constraints.simplex,
     b.Ordered: lambda bij: constraints.ordered_vector,
-    b.LowerCholeskyBijector: lambda bij: constraints.lower_cholesky,
-    b.CorrCholeskyBijector: lambda bij: constraints.corr_cholesky,
-    b.CholeskyOuter: lambda bij: (
+    bc.LowerCholeskyBijector: lambda bij: constraints.lower_cholesky,
+    bc.CorrCholeskyBijector: lambda bij: constraints.corr_cholesky,
+    bc.CholeskyOuter: lambda bij: (
         constraints.corr_matrix if bij.corr else constraints.positive_definite
     ),
 }

@@ -17,7 +17,7 @@ from pplx.distributions.base import (
     check_positive,
     promote,
 )
-from pplx.distributions.bijectors import corr_cholesky_from_partial
+from pplx.distributions.bijectors_cholesky import corr_cholesky_from_partial
 
 
 def _lkj_log_normalizer(dim, eta):
