@@ -11,7 +11,6 @@ quantiles, the floor ``1 / log10(n)`` on the integrated autocorrelation time).
 from __future__ import annotations
 
 import functools
-import statistics
 
 import numpy as np
 
@@ -38,6 +37,8 @@ def _normal_scores(size: int) -> np.ndarray:
     once with the standard library's inverse normal CDF (Wichura's AS241, accurate to double
     precision) keeps this module free of scipy and exact to rounding.
     """
+    import statistics  # loads when first used, not with import pplx
+
     inv_cdf = statistics.NormalDist().inv_cdf
     ranks = 1.0 + 0.5 * np.arange(2 * size - 1)
     probs = (ranks - 3.0 / 8.0) / (size + 1.0 / 4.0)

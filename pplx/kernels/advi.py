@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import optax
 
 from pplx.kernels.base import Algorithm
+
+if TYPE_CHECKING:  # optax loads when first used (import pplx stays light)
+    import optax
 
 METHODS = ("meanfield", "fullrank")
 
@@ -162,6 +164,7 @@ def advi_step(
     num_elbo_samples: int = 1,
 ) -> tuple[ADVIState, ADVIInfo]:
     """One optimiser step on ``-ELBO``; the family is read from the parameters' type."""
+    import optax
 
     def loss(params):
         return -elbo(logdensity_fn, params, key, num_elbo_samples)

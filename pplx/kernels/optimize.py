@@ -7,12 +7,13 @@ Model-agnostic: ``logdensity_fn(z) -> f[]`` on ``f[d]``. The loop is one
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import optax
-import optax.tree_utils as otu
+
+if TYPE_CHECKING:  # optax loads when first used (import pplx stays light)
+    import optax
 
 
 class OptimizeResult(NamedTuple):
@@ -70,6 +71,9 @@ def maximize(
         >>> res.position.round(4).tolist(), bool(res.converged)
         ([2.0, 2.0, 2.0], True)
     """
+    import optax
+    import optax.tree_utils as otu
+
     is_lbfgs = optimizer is None
     # backtracking (Armijo) line search: far cheaper to compile than the zoom search
     opt = (

@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import optax
 
 
 class PathfinderResult(NamedTuple):
@@ -43,6 +42,7 @@ class PathfinderResult(NamedTuple):
 def lbfgs_path(logdensity_fn: Callable, position: jax.Array, maxiter: int):
     """``maxiter`` L-BFGS steps on ``-logdensity``: iterates ``(maxiter + 1, d)`` and the
     log-density gradients there."""
+    import optax  # loads when first used, not with import pplx
 
     def neg(z):
         return -logdensity_fn(z)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from pplx.core.handlers import seed
 from pplx.infer.devices import check_chain_method_name
@@ -22,6 +21,9 @@ from pplx.model.checks import require_continuous_latents
 from pplx.model.execute import constrain, joint_log_density, run_traced
 from pplx.runtime.jit import filter_jit
 from pplx.runtime.keys import as_key
+
+if TYPE_CHECKING:  # optax loads when first used (import pplx stays light)
+    import optax
 
 
 # ----- checks --------------------------------------------------------------------------
@@ -364,10 +366,14 @@ def prepare_fit(
     _check_count("check_every", check_every)
     _check_minibatch_shapes(model)
     position = model.flatten(init) if init is not None else jnp.zeros((model.num_dims,))
+    if optimizer is None:
+        import optax  # loads when first used, not with import pplx
+
+        optimizer = optax.adam(1e-2)
     settings = dict(
         num_steps=num_steps,
         method=method,
-        optimizer=optax.adam(1e-2) if optimizer is None else optimizer,
+        optimizer=optimizer,
         num_elbo_samples=num_elbo_samples,
         init_scale=init_scale,
         tol=tol,

@@ -4,11 +4,11 @@ and NUTS starting points (see :mod:`pplx.vi`)."""
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import optax
 
 from pplx.infer.vi.advi import Approximation, _check_count, _check_model, advi
 from pplx.kernels.optimize import maximize
@@ -17,6 +17,9 @@ from pplx.model import Model
 from pplx.model.initialize import find_initial_position
 from pplx.runtime.jit import filter_jit
 from pplx.runtime.keys import as_key
+
+if TYPE_CHECKING:  # optax loads when first used (import pplx stays light)
+    import optax
 
 
 # ----- MAP and Laplace -----------------------------------------------------------------
