@@ -63,7 +63,11 @@ def test_one_dimension_settles_at_the_first_comparison(chain_method):
     # the skipped 800 transitions cost nothing: about a fifth of Stan's warmup gradients
     ratio = np.asarray(res.warmup_stats["n_steps"]) / np.asarray(stan.warmup_stats["n_steps"])
     assert np.all(ratio < 0.35), ratio
-    assert np.all(np.abs(np.log(res.state.step_size / stan.state.step_size)) < 0.5)
+    # the step size after a 50-draw final window is noisy: over 6 keys x 4 chains the
+    # log ratio to Stan's had sd ~0.2 (largest 0.56); each chain within 3.5 sd, the
+    # mean of four within 3 sd of it
+    log_ratio = np.log(np.asarray(res.state.step_size) / np.asarray(stan.state.step_size))
+    assert np.all(np.abs(log_ratio) < 0.75) and abs(log_ratio.mean()) < 0.3, log_ratio
 
 
 def test_settled_chains_sample_the_target_in_several_dimensions():

@@ -59,7 +59,7 @@ def test_the_device_holds_one_block_of_draws():
     )
     assert length <= block
     key = jax.random.key(0)
-    carry, _, _ = streaming._start(
+    carry = streaming._start(
         MODEL,
         key,
         None,

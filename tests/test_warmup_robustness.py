@@ -14,8 +14,14 @@ import pytest
 
 import pplx
 import pplx.distributions as dist
+from pplx.kernels.initialize import (
+    MAX_GAP,
+    NUM_CANDIDATES,
+    find_initial_position,
+    start_seeds,
+    uniform_candidate,
+)
 from pplx.kernels.step_size import find_reasonable_step_size
-from pplx.model.initialize import MAX_GAP, NUM_CANDIDATES, find_initial_position, uniform_candidate
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +70,8 @@ def test_initial_point_skips_hopeless_candidates():
     # replaced by a candidate within MAX_GAP of the best of the first ten
     logdensity = lambda z: -jnp.exp(60.0 * z[0]) - 0.5 * jnp.sum(z**2)
     key = jax.random.key(5)
-    cands = [uniform_candidate(jax.random.fold_in(key, i), 2) for i in range(NUM_CANDIDATES)]
+    seed = start_seeds(key)[0]
+    cands = [uniform_candidate(seed, i, 2) for i in range(NUM_CANDIDATES)]
     values = np.array([float(logdensity(c)) for c in cands])
     z, ok = find_initial_position(logdensity, key, 2)
     assert bool(ok)
@@ -76,7 +83,7 @@ def test_initial_point_keeps_the_first_candidate_of_a_benign_model():
     logdensity = lambda z: -0.5 * jnp.sum(z**2)
     key = jax.random.key(1)
     z, ok = find_initial_position(logdensity, key, 4)
-    assert bool(ok) and np.allclose(z, uniform_candidate(jax.random.fold_in(key, 0), 4))
+    assert bool(ok) and np.allclose(z, uniform_candidate(start_seeds(key)[0], 0, 4))
 
 
 @pplx.model

@@ -27,9 +27,10 @@ from pplx.kernels import adaptation as stan_adapt
 from pplx.kernels import adaptation_fisher as fisher_adapt
 from pplx.kernels import adaptation_grad as grad_adapt
 from pplx.kernels import adaptation_settle as settle_adapt
+from pplx.kernels.initialize import MAX_TRIES, search_start
 from pplx.kernels.nuts import NUTSInfo, NUTSState
+from pplx.kernels.random_words import seeds_from_key
 from pplx.kernels.spec import DEFAULT_KERNEL
-from pplx.kernels.step_size import find_reasonable_step_size
 from pplx.runtime.xla_options import small_loops_active
 
 CHAIN_METHODS = ("auto", "vectorized", "sequential", "parallel")
@@ -76,13 +77,16 @@ class ChainState(NamedTuple):
 
 
 class RunOutput(NamedTuple):
-    """Flat draws ``(chain, draw, d)``, per-draw stats ``(chain, draw)``, final state, and
-    per-chain warmup figures (:func:`warmup_stats`)."""
+    """Flat draws ``(chain, draw, d)``, per-draw stats ``(chain, draw)``, final state,
+    per-chain warmup figures (:func:`warmup_stats`), and each chain's starting point
+    ``(chain, d)`` with whether its log density and gradient were finite."""
 
     positions: jax.Array
     info: NUTSInfo
     state: ChainState
     warmup_stats: dict
+    start: jax.Array
+    start_ok: jax.Array
 
 
 class RunCarry(NamedTuple):
@@ -98,6 +102,9 @@ class RunCarry(NamedTuple):
     divergences: jax.Array  # so far in the current phase, all chains (progress display)
     warmup_n_steps: jax.Array  # (chain,)
     iteration: jax.Array  # index of the next transition
+    start: jax.Array  # (chain, d): where each chain started
+    start_ok: jax.Array  # (chain,): its log density and gradient were finite there
+    start_tries: jax.Array  # (chain,): 0 started; 1 evaluate `start`; more: search the cube
 
 
 def segment_plan(steps: Steps, num_segments: int) -> tuple[list[Steps], list[int], int]:
@@ -156,7 +163,8 @@ def _chain_keys(key, iteration, chain_ids):
     return over_chains(lambda c: jax.random.fold_in(step_key, c))(chain_ids)
 
 
-#: The step-size search draws its momentum from ``fold_in(transition key, this)``.
+#: A chain's start and step-size searches hash their seeds from the transition's key and
+#: this stream number (:func:`pplx.kernels.random_words.seeds_from_key`).
 _SEARCH_STREAM = 0x5EA4C4
 #: ``adaptation="fisher"`` jitters each transition's step size from this stream.
 _JITTER_STREAM = 0x717E4
@@ -170,43 +178,91 @@ def _step_sizes(adaptation: str, keys, step_size):
     return over_chains(jitter)(keys, step_size)
 
 
-def _search_step_sizes(logdensity_fn: Callable, keys, kernel_state, adapt):
-    """Each chain's reasonable step size (:mod:`pplx.kernels.step_size`) at its current
-    point and mass matrix, searched from its current step size; dual averaging restarts
-    there. Returns the new adaptation state and the gradient evaluations per chain."""
-
-    def one(key, state, a):
-        eps, num_grads = find_reasonable_step_size(
-            logdensity_fn,
-            jax.random.fold_in(key, _SEARCH_STREAM),
-            state.position,
-            state.logdensity,
-            state.logdensity_grad,
-            a.inverse_mass_matrix,
-            a.step_size,
-        )
-        return a._replace(dual_averaging=stan_adapt.dual_averaging_init(eps), step_size=eps), (
-            num_grads.astype(jnp.int32)
-        )
-
-    return over_chains(one)(keys, kernel_state, adapt)
-
-
 def _select_chains(mask, a, b):
     """Per chain (leading axis): ``a`` where ``mask``, else ``b``."""
     pick = lambda u, v: jnp.where(mask.reshape(mask.shape + (1,) * (u.ndim - 1)), u, v)
     return jax.tree.map(pick, a, b)
 
 
-def _maybe_search(logdensity_fn, when, keys, kernel_state, adapt):
-    """:func:`_search_step_sizes` where ``when`` (one flag for all chains: a real branch)."""
-    num_chains = kernel_state.position.shape[0]
+def _searches(logdensity_fn: Callable, scheme, adaptation, carry: RunCarry, keys, searches):
+    """Each chain's start (where ``start_tries > 0``: :mod:`pplx.kernels.initialize`)
+    and, where ``searches``, a reasonable step size at its point and mass matrix,
+    searched from its current step size (dual averaging restarts there): one loop, one
+    gradient in the program. Returns the new carry and the step-size search's gradient
+    evaluations per chain."""
+    mass_at_start = None
+    if adaptation in ("fisher", "grad"):  # their mass matrix starts from the gradient
+
+        def mass_at_start(z, grad):
+            placeholder = jnp.zeros((), z.dtype)
+            return scheme.init(NUTSState(z, placeholder, grad)).inverse_mass_matrix
+
+    def one(key, state, adapt, tries, applies):
+        found = search_start(
+            logdensity_fn,
+            seeds_from_key(key, _SEARCH_STREAM, 2),
+            state.position,
+            state.logdensity,
+            state.logdensity_grad,
+            adapt.inverse_mass_matrix,
+            adapt.step_size,
+            start_tries=tries,
+            search_step_size=applies,
+            mass_at_start=mass_at_start,
+        )
+        state = state._replace(
+            position=found.position,
+            logdensity=found.logdensity,
+            logdensity_grad=found.logdensity_grad,
+        )
+        if mass_at_start is not None:  # the others' first state does not depend on it
+            fresh = scheme.init(state)._replace(step_size=adapt.step_size)
+            adapt = jax.tree.map(lambda a, b: jnp.where(tries > 0, a, b), fresh, adapt)
+        searched = adapt._replace(
+            dual_averaging=stan_adapt.dual_averaging_init(found.step_size),
+            step_size=found.step_size,
+        )
+        adapt = jax.tree.map(lambda a, b: jnp.where(applies, a, b), searched, adapt)
+        return state, adapt, found.position, found.ok, jnp.where(applies, found.num_grads, 0)
+
+    applies = jnp.broadcast_to(searches, carry.start_tries.shape)
+    if scheme.searches is not None:  # a chain that has settled keeps its step size
+        applies = applies & over_chains(scheme.searches)(carry.adapt)
+    state, adapt, start, ok, grads = over_chains(one)(
+        keys, carry.kernel_state, carry.adapt, carry.start_tries, applies
+    )
+    starting = carry.start_tries > 0
+    new = carry._replace(
+        kernel_state=state,
+        adapt=adapt,
+        start=_select_chains(starting, start, carry.start),
+        start_ok=jnp.where(starting, ok, carry.start_ok),
+        start_tries=jnp.zeros_like(carry.start_tries),
+    )
+    return new, grads.astype(jnp.int32)
+
+
+def _maybe_searches(logdensity_fn, scheme, adaptation, carry: RunCarry, keys, x: Steps):
+    """:func:`_searches` when a chain starts or a step-size search is due (one flag for
+    all chains: a real branch)."""
+    num_chains = carry.start_tries.shape[0]
+    when = x.active & (x.searches | jnp.any(carry.start_tries > 0))
     return jax.lax.cond(
         when,
-        lambda a: _search_step_sizes(logdensity_fn, keys, kernel_state, a),
-        lambda a: (a, jnp.zeros(num_chains, jnp.int32)),
-        adapt,
+        lambda c: _searches(logdensity_fn, scheme, adaptation, c, keys, x.searches),
+        lambda c: (c, jnp.zeros(num_chains, jnp.int32)),
+        carry,
     )
+
+
+def _placeholder_state(kernel, positions: jax.Array):
+    """A kernel state at ``positions`` whose density is not yet evaluated (the first
+    transition's search evaluates it); its structure comes from the kernel built on a
+    stand-in density, so the model is not traced for it."""
+    stand_in = kernel.build(lambda z: jnp.sum(z))
+    shapes = jax.eval_shape(jax.vmap(stand_in.init), positions)
+    zeros = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
+    return zeros._replace(position=positions)
 
 
 def init_carry(
@@ -218,9 +274,12 @@ def init_carry(
     dense_mass: bool = False,
     kernel=DEFAULT_KERNEL,
     adaptation: str = "stan",
+    search_start: bool = False,
 ) -> RunCarry:
-    """The carry before the first transition: from starting points, or from ``state``."""
-    algo = kernel.build(logdensity_fn)
+    """The carry before the first transition: from ``state``, or from starting points
+    ``init_positions`` ``(chain, d)`` (with ``search_start``, only their shape: the first
+    transition searches each chain's start). A fresh chain's log density is first
+    evaluated in its first transition (:func:`_searches`), not here."""
     adapt_init = over_chains(adapter(adaptation, dense_mass).init)
     if state is not None:
         if num_warmup:
@@ -228,19 +287,24 @@ def init_carry(
         adapt = adapt_init(state.kernel_state)._replace(
             step_size=state.step_size, inverse_mass_matrix=state.inverse_mass_matrix
         )
-        states, start = state.kernel_state, jnp.asarray(state.iteration)[0]
+        states, iteration = state.kernel_state, jnp.asarray(state.iteration)[0]
+        tries = 0
     else:
-        states = over_chains(algo.init)(init_positions)
-        adapt, start = adapt_init(states), 0
+        states = _placeholder_state(kernel, jnp.asarray(init_positions))
+        adapt, iteration = adapt_init(states), 0
         if num_warmup == 0:
             adapt = adapt._replace(step_size=jnp.full_like(adapt.step_size, 0.1))
+        tries = MAX_TRIES if search_start else 1
     num_chains = states.position.shape[0]
     return RunCarry(
         states,
         adapt,
         jnp.zeros((), jnp.int32),
         jnp.zeros(num_chains, jnp.int32),
-        jnp.asarray(start, jnp.int32),
+        jnp.asarray(iteration, jnp.int32),
+        states.position,
+        jnp.full(num_chains, state is not None),
+        jnp.full(num_chains, tries, jnp.int32),
     )
 
 
@@ -281,39 +345,32 @@ def advance(
         carry.adapt.inverse_mass_matrix,
     )[1]
 
-    def transition(carry: RunCarry, x: Steps):
-        keys = _chain_keys(key, carry.iteration, chain_ids)
-        # a reasonable step size (search_schedule): at the first transition, or after
-        # the transition that ended a window, with that transition's random stream
-        search_keys = _chain_keys(key, jnp.maximum(carry.iteration - 1, 0), chain_ids)
-        when = x.searches & x.active
-        adapt, grads = _maybe_search(
-            logdensity_fn, when, search_keys, carry.kernel_state, carry.adapt
-        )
-        if scheme.searches is not None:  # a chain that has settled keeps its step size
-            applies = over_chains(scheme.searches)(carry.adapt)
-            adapt = _select_chains(applies, adapt, carry.adapt)
-            grads = jnp.where(applies, grads, 0)
+    def transition(carry: RunCarry, x: Steps, keys):
+        adapt = carry.adapt
         step_size = _step_sizes(adaptation, keys, adapt.step_size)
         states, info = step(keys, carry.kernel_state, step_size, adapt.inverse_mass_matrix)
         adapt = update(adapt, (x.is_slow, x.ends_window), states, info, target_accept)
-        return states, adapt, grads, info
+        return states, adapt, info
 
-    def skip(carry: RunCarry, x: Steps):
+    def skip(carry: RunCarry, x: Steps, keys):
         info = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), info_shape)
-        return carry.kernel_state, carry.adapt, jnp.zeros(num_chains, jnp.int32), info
+        return carry.kernel_state, carry.adapt, info
 
-    def moved(carry: RunCarry, x: Steps):
+    def moved(carry: RunCarry, x: Steps, keys):
         """The transition, skipped for chains whose warmup has ended early (Settled)."""
         if scheme.done is None:
-            return transition(carry, x)
+            return transition(carry, x, keys)
         moving = ~(x.is_warmup & over_chains(scheme.done)(carry.adapt))
-        out = jax.lax.cond(jnp.any(moving), transition, skip, carry, x)
-        return _select_chains(moving, out, skip(carry, x))
+        out = jax.lax.cond(jnp.any(moving), transition, skip, carry, x, keys)
+        return _select_chains(moving, out, skip(carry, x, keys))
 
     def body(inner, x: Steps):
-        carry, buffer = inner
-        states, adapt, grads, info = moved(carry, x)
+        previous, buffer = inner
+        keys = _chain_keys(key, previous.iteration, chain_ids)
+        # a fresh chain's start, then a reasonable step size (search_schedule): at the
+        # first transition, and after the transition that ended a window
+        carry, grads = _maybe_searches(logdensity_fn, scheme, adaptation, previous, keys, x)
+        states, adapt, info = moved(carry, x, keys)
         adapt = adapt._replace(
             step_size=jnp.where(x.is_last_warmup, finalize(adapt)[0], adapt.step_size)
         )
@@ -321,14 +378,14 @@ def advance(
         divergences = carry.divergences + jnp.sum(info.diverging, dtype=jnp.int32)
         if progress is not None:
             progress.hook(carry.iteration + progress_offset, divergences, jnp.mean(adapt.step_size))
-        new = RunCarry(
-            states,
-            adapt,
-            jnp.where(x.is_last_warmup, 0, divergences),  # warmup, then sampling
-            carry.warmup_n_steps + jnp.where(x.is_warmup, info.n_steps + grads, 0),
-            carry.iteration + 1,
+        new = carry._replace(
+            kernel_state=states,
+            adapt=adapt,
+            divergences=jnp.where(x.is_last_warmup, 0, divergences),  # warmup, then sampling
+            warmup_n_steps=carry.warmup_n_steps + jnp.where(x.is_warmup, info.n_steps + grads, 0),
+            iteration=carry.iteration + 1,
         )
-        new = jax.tree.map(lambda a, b: jnp.where(x.active, a, b), new, carry)
+        new = jax.tree.map(lambda a, b: jnp.where(x.active, a, b), new, previous)
         write = x.keep & x.active
         buffer = jax.tree.map(
             lambda b, v: b.at[x.slot].set(jnp.where(write, v, b[x.slot])),
@@ -371,7 +428,12 @@ def as_output(carry: RunCarry, buffer) -> RunOutput:
     positions, info = buffer
     swap = lambda a: jnp.swapaxes(a, 0, 1)
     return RunOutput(
-        swap(positions), jax.tree.map(swap, info), final_state(carry), warmup_stats(carry)
+        swap(positions),
+        jax.tree.map(swap, info),
+        final_state(carry),
+        warmup_stats(carry),
+        carry.start,
+        carry.start_ok,
     )
 
 
@@ -391,6 +453,7 @@ def run_chains(
     chain_ids: jax.Array | None = None,
     progress=None,
     progress_offset=0,
+    search_start: bool = False,
 ) -> RunOutput:
     """``kernel`` (NUTS by default, or HMC: see :mod:`pplx.kernels.spec`) with warmup
     adaptation, all chains vectorised, in one scan.
@@ -401,8 +464,10 @@ def run_chains(
     nutpie's schedule, with a jittered step size: :mod:`pplx.kernels.adaptation_fisher`);
     the last two are diagonal only.
 
-    Starts from ``init_positions`` ``(chains, d)`` (with warmup) or continues ``state``
-    (warmup already done: ``num_warmup`` must be 0). Keeps every ``thinning``-th draw.
+    Starts from ``init_positions`` ``(chains, d)`` (with warmup; with ``search_start``,
+    from points its first transition searches, ``init_positions`` giving only the shape:
+    :mod:`pplx.kernels.initialize`) or continues ``state`` (warmup already done:
+    ``num_warmup`` must be 0). Keeps every ``thinning``-th draw.
     Returns draws ``(chain, draw, d)``. ``chain_ids`` (default ``0..chains-1``) pick the
     chains' random streams. Pure; ``progress`` is None or an object with
     ``hook(iteration, divergences, step_size)`` called inside the loop.
@@ -415,6 +480,7 @@ def run_chains(
         dense_mass=dense_mass,
         kernel=kernel,
         adaptation=adaptation,
+        search_start=search_start,
     )
     carry, buffer = advance(
         logdensity_fn,

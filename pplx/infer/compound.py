@@ -42,6 +42,7 @@ from pplx.infer.devices import checked_chain_method, map_chains
 from pplx.kernels import adaptation
 from pplx.kernels import compound as ck
 from pplx.kernels.gibbs import SiteSpec
+from pplx.kernels.initialize import find_initial_position, start_seeds, uniform_candidate
 from pplx.kernels.spec import check_run_lengths
 from pplx.model import Model
 from pplx.model.blanket import conditional_fn, gibbs_sites
@@ -54,7 +55,6 @@ from pplx.model.discrete import (
     joint_logdensity,
     sample_discrete,
 )
-from pplx.model.initialize import find_initial_position, uniform_candidate
 from pplx.results.posterior import Posterior
 from pplx.results.prefetch import prefetch_arviz
 from pplx.runtime.jit import filter_jit
@@ -316,7 +316,8 @@ def _prepare(
 
 def _initial_state(model, layout, init, key):
     k_z, k_ints, k_find = jax.random.split(key, 3)
-    ints = sample_discrete(model, k_ints, uniform_candidate(k_z, model.num_dims), layout)
+    start = uniform_candidate(start_seeds(k_z)[0], 0, model.num_dims)
+    ints = sample_discrete(model, k_ints, start, layout)
     z, _ = find_initial_position(
         lambda z: joint_logdensity(model, z, ints, layout=layout), k_find, model.num_dims
     )

@@ -26,7 +26,7 @@ from pplx.infer.chains import (
     warmup_stats,
 )
 from pplx.infer.devices import map_chains, resolve_sharding, sharded_logdensity
-from pplx.infer.entry import NUTSResult, initial_positions
+from pplx.infer.entry import NUTSResult, start_positions
 from pplx.model import Model
 from pplx.runtime import progress as progress_lib
 from pplx.runtime.jit import filter_jit
@@ -38,10 +38,9 @@ def _logdensity(model: Model, sharding):
 
 @filter_jit
 def _start(model: Model, key, init_positions, state, *, num_chains, sharding, **settings):
-    init_key, _ = jax.random.split(key)
-    positions, ok = initial_positions(model, init_key, num_chains, init_positions, state)
-    carry = init_carry(_logdensity(model, sharding), positions, state, **settings)
-    return carry, positions, ok
+    positions, search = start_positions(model, num_chains, init_positions, state)
+    logdensity = _logdensity(model, sharding)
+    return init_carry(logdensity, positions, state, search_start=search, **settings)
 
 
 @filter_jit
@@ -137,7 +136,7 @@ def mcmc_segmented(
         schedule(num_warmup, num_samples, thinning, adaptation),
         block_plan(total, stream_block, num_segments),
     )
-    carry, positions, ok = _start(
+    carry = _start(
         model,
         key,
         init_positions,
@@ -149,8 +148,6 @@ def mcmc_segmented(
         kernel=kernel,
         adaptation=adaptation,
     )
-    if not bool(jnp.all(ok)):  # fail before sampling; the caller explains which sites
-        return NUTSResult({}, {}, None, positions, ok, {}, {})
     hook = progress_lib.ProgressHook(num_warmup, num_samples * thinning, num_chains)
     settings = dict(
         chain_method=chain_method,
@@ -166,6 +163,8 @@ def mcmc_segmented(
     try:
         for steps, count in zip(segments, kept, strict=True):
             carry, (pos, info) = _block(model, key, carry, steps, **settings)
+            if not bool(jnp.all(carry.start_ok)):  # no finite start: the caller explains
+                return NUTSResult({}, {}, None, carry.start, carry.start_ok, {}, {})
             if count:  # to the host: the device keeps one block of draws at a time
                 blocks.append(_to_host(model, pos, info, count, log_likelihood))
             done = min(done + length, hook.total)
@@ -176,7 +175,7 @@ def mcmc_segmented(
     finally:
         if progress_bar:
             progress_lib.finish()
-    return _result(blocks, final_state(carry), warmup_stats(carry), positions, ok)
+    return _result(blocks, final_state(carry), warmup_stats(carry), carry.start, carry.start_ok)
 
 
 def _to_host(model: Model, pos, info, count: int, log_likelihood: bool):

@@ -25,14 +25,18 @@ from pplx.infer.devices import CHAIN_AXIS, chain_shards, device_mesh, local_chai
 BLOCK_METHODS = ("vectorized", "sequential", "parallel")
 
 
-def _chain_parts(carry: RunCarry):
+#: The fields of a carry with a leading chain axis.
+_CHAIN_FIELDS = ("kernel_state", "adapt", "warmup_n_steps", "start", "start_ok", "start_tries")
+
+
+def _chain_parts(carry: RunCarry) -> tuple:
     """The leaves of a carry with a leading chain axis."""
-    return carry.kernel_state, carry.adapt, carry.warmup_n_steps
+    return tuple(getattr(carry, name) for name in _CHAIN_FIELDS)
 
 
 def _with_parts(carry: RunCarry, parts, divergences, iteration) -> RunCarry:
-    kernel_state, adapt, warmup_n_steps = parts
-    return RunCarry(kernel_state, adapt, divergences, warmup_n_steps, iteration)
+    fields = dict(zip(_CHAIN_FIELDS, parts, strict=True))
+    return carry._replace(divergences=divergences, iteration=iteration, **fields)
 
 
 def _sequential(block_fn: Callable, carry: RunCarry, chain_ids, reset):
@@ -91,7 +95,7 @@ def advance_block(block_fn: Callable, carry: RunCarry, chain_ids, method: str, r
         >>> import jax.numpy as jnp
         >>> from pplx.infer.chains import RunCarry
         >>> carry = RunCarry(jnp.zeros((3, 2)), jnp.zeros(3), jnp.int32(0), jnp.zeros(3, int),
-        ...                  jnp.int32(0))
+        ...                  jnp.int32(0), jnp.zeros((3, 2)), jnp.ones(3, bool), jnp.zeros(3, int))
         >>> def block(c, ids):
         ...     moved = c._replace(kernel_state=c.kernel_state + ids[:, None])
         ...     return moved._replace(iteration=c.iteration + 5), jnp.stack([ids] * 5)

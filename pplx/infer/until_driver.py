@@ -38,11 +38,11 @@ _compiled = filter_jit(mcmc_until)
 
 @filter_jit
 def _start(model, key, init_positions, state, *, until, num_chains, num_warmup, settings, dense):
-    from pplx.infer.entry import initial_positions
+    from pplx.infer.entry import start_positions
 
-    init_key, run_key = jax.random.split(key)
-    positions, ok = initial_positions(model, init_key, num_chains, init_positions, state)
-    loop = until_start(
+    _, run_key = jax.random.split(key)
+    positions, search = start_positions(model, num_chains, init_positions, state)
+    return until_start(
         model.logdensity,
         run_key,
         positions,
@@ -51,8 +51,8 @@ def _start(model, key, init_positions, state, *, until, num_chains, num_warmup, 
         num_warmup=num_warmup,
         settings=settings,
         dense_mass=dense,
+        search_start=search,
     )
-    return loop, positions, ok
 
 
 @filter_jit
@@ -62,10 +62,10 @@ def _block(model, key, loop, *, until, num_warmup, settings):
 
 
 @filter_jit
-def _finish(model, loop, positions, ok, log_likelihood):
+def _finish(model, loop, log_likelihood):
     from pplx.infer.entry import finish
 
-    return finish(model, as_output(loop.carry, loop.buffer), positions, ok, log_likelihood)
+    return finish(model, as_output(loop.carry, loop.buffer), log_likelihood)
 
 
 def _worst(values, largest: bool) -> float:
@@ -98,7 +98,7 @@ def run_with_progress(model, key, until: Converged, *, kernel, init_positions, *
         every, options["chain_method"], options["target_accept"], kernel, options["adaptation"]
     )
     static = dict(until=until, num_warmup=num_warmup, settings=settings)
-    loop, positions, ok = _start(
+    loop = _start(
         model,
         key,
         init_positions,
@@ -107,13 +107,14 @@ def run_with_progress(model, key, until: Converged, *, kernel, init_positions, *
         dense=options["dense_mass"],
         **static,
     )
-    if not bool(np.all(np.asarray(ok))):  # the caller explains which sites
-        return NUTSResult({}, {}, None, positions, ok, {}, {}), loop.info
     warm_blocks = -(-num_warmup // every)
     progress_lib.start(progress_lib.ProgressHook(num_warmup, until.max_draws, num_chains))
     try:
         while bool(loop_continues(loop, until)):
             loop = _block(model, key, loop, **static)
+            if not bool(np.all(np.asarray(loop.carry.start_ok))):  # the caller explains
+                carry = loop.carry
+                return NUTSResult({}, {}, None, carry.start, carry.start_ok, {}, {}), loop.info
             block = int(loop.block)
             done = min(block * every, num_warmup)
             figures = {}
@@ -125,7 +126,7 @@ def run_with_progress(model, key, until: Converged, *, kernel, init_positions, *
         progress_lib.end_at(num_warmup + int(loop.info.num_draws) - 1)
     finally:
         progress_lib.finish()
-    return _finish(model, loop, positions, ok, options["log_likelihood"]), loop.info
+    return _finish(model, loop, options["log_likelihood"]), loop.info
 
 
 def _warn(posterior, until: Converged, num_chains: int, max_tree_depth) -> None:

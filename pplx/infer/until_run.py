@@ -125,6 +125,7 @@ def until_start(
     num_warmup: int,
     settings: BlockSettings,
     dense_mass: bool = False,
+    search_start: bool = False,
 ) -> LoopState:
     """The loop state before the first block: from starting points, or from ``state``."""
     carry = init_carry(
@@ -135,6 +136,7 @@ def until_start(
         dense_mass=dense_mass,
         kernel=settings.kernel,
         adaptation=settings.adaptation,
+        search_start=search_start,
     )
     return loop_start(carry, until, block_shapes(logdensity_fn, key, carry, settings))
 
@@ -152,11 +154,14 @@ def run_chains_until(
     dense_mass: bool = False,
     adaptation: str = "stan",
     chain_method: str = "vectorized",
+    search_start: bool = False,
 ):
     """Warmup, then sampling in blocks until ``until`` holds: the flat-array core.
 
-    Returns ``(RunOutput, UntilInfo)``; the output's draws are ``(chain, max_draws, d)``,
-    valid up to ``UntilInfo.num_draws``.
+    ``init_positions`` with ``search_start`` give only the shape: the first transition
+    searches each chain's start (:mod:`pplx.kernels.initialize`). Returns
+    ``(RunOutput, UntilInfo)``; the output's draws are ``(chain, max_draws, d)``, valid
+    up to ``UntilInfo.num_draws``.
     """
     settings = BlockSettings(until.check_every, chain_method, target_accept, kernel, adaptation)
     start = until_start(
@@ -168,6 +173,7 @@ def run_chains_until(
         num_warmup=num_warmup,
         settings=settings,
         dense_mass=dense_mass,
+        search_start=search_start,
     )
     body = until_body(logdensity_fn, key, until, num_warmup, settings)
     final = jax.lax.while_loop(lambda s: loop_continues(s, until), body, start)
@@ -221,7 +227,7 @@ def mcmc_until(
         >>> bool(info.converged), int(info.num_draws) % 100, res.draws["mu"].shape
         (True, 0, (4, 1000))
     """
-    from pplx.infer.entry import _check_settings, finish, initial_positions
+    from pplx.infer.entry import _check_settings, finish, start_positions
     from pplx.model.checks import require_continuous_latents
 
     _check_settings(num_warmup, 1, num_chains, target_accept, kernel)
@@ -229,10 +235,8 @@ def mcmc_until(
     check_adaptation(adaptation, dense_mass)
     until = Converged() if until is None else until
     method = check_until_settings(until, num_chains, num_warmup, state, chain_method)
-    init_key, run_key = jax.random.split(key)
-    positions, ok = initial_positions(
-        model, init_key, num_chains, init_positions, state, method == "sequential"
-    )
+    _, run_key = jax.random.split(key)
+    positions, search = start_positions(model, num_chains, init_positions, state)
     out, info = run_chains_until(
         model.logdensity,
         run_key,
@@ -245,8 +249,9 @@ def mcmc_until(
         dense_mass=dense_mass,
         adaptation=adaptation,
         chain_method=method,
+        search_start=search,
     )
-    return finish(model, out, positions, ok, log_likelihood), info
+    return finish(model, out, log_likelihood), info
 
 
 def nuts_until(

@@ -51,3 +51,22 @@ def normal_from_words(words, dtype):
     half_ulp = 2.0**-54 if jnp.finfo(dtype).nmant > 23 else 2.0**-25
     centred = 2.0 * (uniform_from_words(words, dtype) + half_ulp) - 1.0  # in (-1, 1), symmetric
     return jnp.sqrt(jnp.asarray(2.0, dtype)) * jax.scipy.special.erfinv(centred)
+
+
+def seeds_from_key(key, stream: int, count: int = 1):
+    """``count`` seeds ``(count, 2)`` hashed from a JAX key's words and a ``stream``
+    number, without a Threefry call (a key from ``fold_in`` or ``split`` is already
+    random; the hash separates the streams drawn from it).
+
+    Example:
+        >>> import jax
+        >>> a = seeds_from_key(jax.random.key(0), 1, 2)
+        >>> a.shape, bool((a != seeds_from_key(jax.random.key(0), 2, 2)).all())
+        ((2, 2), True)
+    """
+    data = jax.random.key_data(key).reshape(-1, 2).astype(jnp.uint32)
+    folded = data[0]
+    for row in range(1, data.shape[0]):
+        folded = mix32(folded ^ data[row])
+    base = mix32(folded ^ jnp.uint32(stream & 0xFFFFFFFF) * jnp.uint32(0x85EBCA6B))
+    return word_stream(base, count)

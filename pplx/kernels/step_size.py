@@ -6,22 +6,17 @@ move far from it, so its starting point matters most when a chain starts where t
 density is steep: from step size 1.0 a chain whose first gradients are ~1e6 spends its
 first transitions diverging. The search costs one gradient evaluation per doubling or
 halving (typically 2-10 from 1.0) and runs at the start of warmup and after each new
-mass matrix. Pure and jit/vmap-able; works on one chain.
+mass matrix. Pure and jit/vmap-able; works on one chain. The samplers run it as phase 2
+of :func:`pplx.kernels.initialize.search_start`, beside the search for a starting point.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import jax
-import jax.numpy as jnp
 
-from pplx.kernels.integrators import IntegratorState, velocity_verlet
-from pplx.kernels.metrics import gaussian_euclidean
-
-#: Most doublings or halvings per search: 2**-40 ~ 1e-12 of the starting step size.
-MAX_SEARCH_STEPS = 40
+from pplx.kernels.initialize import MAX_SEARCH_STEPS, search_start, start_seeds
 
 
 def find_reasonable_step_size(
@@ -38,7 +33,7 @@ def find_reasonable_step_size(
     """Double (or halve) ``step_size`` until one leapfrog step's acceptance crosses
     ``target_accept``.
 
-    One momentum is drawn from ``N(0, M)``; the acceptance of a step of size ``e`` is
+    One momentum is drawn from ``N(0, M)`` (from ``key``); the acceptance of a step of size ``e`` is
     ``min(1, exp(H(start) - H(after one step)))``, a NaN energy counting as 0. If the
     first step is accepted more often than ``target_accept`` the size doubles until it is
     not, else it halves until it is (Stan's rule: the returned size is the first one
@@ -66,33 +61,17 @@ def find_reasonable_step_size(
         >>> 1e-4 < float(eps) < 1e-2, int(n) <= 12
         (True, True)
     """
-    metric = gaussian_euclidean(inverse_mass_matrix)
-    leapfrog = velocity_verlet(logdensity_fn, metric.velocity)
-    momentum = metric.sample_momentum(key, position)
-    start = IntegratorState(position, momentum, logdensity, logdensity_grad)
-    energy0 = -logdensity + metric.kinetic_energy(momentum)
-    log_target = math.log(target_accept)
-    step_size = jnp.asarray(step_size, position.dtype)
-
-    def accepted(eps):
-        new = leapfrog(start, eps)
-        delta = energy0 - (-new.logdensity + metric.kinetic_energy(new.momentum))
-        return jnp.where(jnp.isnan(delta), -jnp.inf, delta) > log_target
-
-    # one evaluation per loop iteration, the first at ``step_size`` itself: the log
-    # density is traced once into the loop body, not a second time before it
-    def cond(carry):
-        i, _, _, crossed = carry
-        return (i <= max_steps) & ~crossed
-
-    def body(carry):
-        i, eps, first, _ = carry
-        factor = jnp.where(first, 2.0, 0.5).astype(position.dtype)
-        eps = jnp.where(i == 0, eps, eps * factor)
-        ok = accepted(eps)
-        first = jnp.where(i == 0, ok, first)
-        return i + 1, eps, first, (i > 0) & (ok != first)
-
-    start_carry = (jnp.int32(0), step_size, jnp.bool_(False), ~jnp.isfinite(energy0))
-    num_grads, eps, _, _ = jax.lax.while_loop(cond, body, start_carry)
-    return eps, num_grads
+    res = search_start(
+        logdensity_fn,
+        start_seeds(key),
+        position,
+        logdensity,
+        logdensity_grad,
+        inverse_mass_matrix,
+        step_size,
+        start_tries=0,
+        search_step_size=True,
+        target_accept=target_accept,
+        max_steps=max_steps,
+    )
+    return res.step_size, res.num_grads

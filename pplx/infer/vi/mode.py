@@ -11,10 +11,10 @@ import jax
 import jax.numpy as jnp
 
 from pplx.infer.vi.advi import Approximation, _check_count, _check_model, advi
+from pplx.kernels.initialize import find_initial_position
 from pplx.kernels.optimize import maximize
 from pplx.kernels.pathfinder import pathfinder as _pathfinder
 from pplx.model import Model
-from pplx.model.initialize import find_initial_position
 from pplx.runtime.jit import filter_jit
 from pplx.runtime.keys import as_key
 

@@ -16,8 +16,8 @@ import jax.numpy as jnp
 from pplx.infer.chains import over_chains
 from pplx.infer.devices import checked_chain_method, map_chains
 from pplx.infer.vi.advi import Approximation, _check_count, fit_approximation, prepare_fit
+from pplx.kernels.initialize import find_initial_position
 from pplx.model import Model
-from pplx.model.initialize import find_initial_position
 from pplx.runtime.jit import filter_jit
 
 #: A restart's random start is drawn from ``fold_in(its key, this)``.
