@@ -90,7 +90,7 @@ def test_divergences_from_a_nan_inside_the_support_are_named():
         pplx.sample("y", dist.Normal(jnp.log(mu), 1.0), obs=y)
 
     with pytest.warns(pplx.ConvergenceWarning, match="NaN at points inside the support") as rec:
-        pplx.nuts(log_mean(Y), 0, num_warmup=200, num_samples=200, num_chains=2, progress_bar=False)
+        pplx.nuts(log_mean(Y), 0, num_warmup=200, num_samples=200, num_chains=4, progress_bar=False)
     nan_warnings = [w for w in rec if "NaN" in str(w.message)]
     assert "site(s) y" in str(nan_warnings[0].message)
 
