@@ -61,11 +61,9 @@ def test_the_device_holds_one_block_of_draws():
     key = jax.random.key(0)
     carry = streaming._start(
         MODEL,
-        key,
         None,
         None,
         num_chains=num_chains,
-        sharding=None,
         num_warmup=num_warmup,
         dense_mass=False,
         kernel=DEFAULT_KERNEL,

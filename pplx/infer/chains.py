@@ -23,13 +23,18 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.infer.adapters import Steps, adapter, schedule
+from pplx.infer.chain_ops import (
+    maybe_search_chains,
+    over_chains,
+    placeholder_state,
+    select_chains,
+)
 from pplx.kernels import adaptation as stan_adapt
 from pplx.kernels import adaptation_fisher as fisher_adapt
 from pplx.kernels import adaptation_grad as grad_adapt
 from pplx.kernels import adaptation_settle as settle_adapt
-from pplx.kernels.initialize import MAX_TRIES, search_start
+from pplx.kernels.initialize import MAX_TRIES
 from pplx.kernels.nuts import NUTSInfo, NUTSState
-from pplx.kernels.random_words import seeds_from_key
 from pplx.kernels.spec import DEFAULT_KERNEL
 from pplx.runtime.xla_options import small_loops_active
 
@@ -127,45 +132,13 @@ def segment_plan(steps: Steps, num_segments: int) -> tuple[list[Steps], list[int
     return segments, kept, length
 
 
-def over_chains(fn: Callable, in_axes=0) -> Callable:
-    """``jax.vmap(fn, in_axes)`` over the leading chain axis, except that a single chain
-    (an axis of size 1, as ``chain_method="sequential"`` runs them) calls ``fn`` unbatched.
-
-    A vmapped ``while_loop`` whose condition depends on the batch runs while any member
-    continues and selects every carried value at every iteration; with one chain that
-    selection is pure cost (NUTS on a 10-dimensional model: ~450 against ~250 ns per
-    leapfrog step on CPU). The size is static, so the choice costs nothing at run time.
-
-    Example:
-        >>> import jax.numpy as jnp
-        >>> over_chains(jnp.sum)(jnp.ones((1, 3))).tolist()
-        [3.0]
-        >>> over_chains(jnp.sum)(jnp.ones((2, 3))).tolist()
-        [3.0, 3.0]
-    """
-    batched = jax.vmap(fn, in_axes=in_axes)
-
-    def call(*args):
-        axes = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
-        pairs = list(zip(args, axes, strict=True))
-        mapped = [jax.tree.leaves(a) for a, axis in pairs if axis is not None]
-        if not all(leaf.shape[0] == 1 for leaves in mapped for leaf in leaves):
-            return batched(*args)
-        squeeze = lambda a, axis: a if axis is None else jax.tree.map(lambda x: x[0], a)
-        out = fn(*(squeeze(a, axis) for a, axis in pairs))
-        return jax.tree.map(lambda x: x[None], out)
-
-    return call
-
-
-def _chain_keys(key, iteration, chain_ids):
+def chain_keys(key, iteration, chain_ids):
+    """Each chain's key for the transition at ``iteration``: ``key`` folded with the
+    iteration, then with the chain id (the same for any chain method or grouping)."""
     step_key = jax.random.fold_in(key, iteration)
     return over_chains(lambda c: jax.random.fold_in(step_key, c))(chain_ids)
 
 
-#: A chain's start and step-size searches hash their seeds from the transition's key and
-#: this stream number (:func:`pplx.kernels.random_words.seeds_from_key`).
-_SEARCH_STREAM = 0x5EA4C4
 #: ``adaptation="fisher"`` jitters each transition's step size from this stream.
 _JITTER_STREAM = 0x717E4
 
@@ -178,95 +151,7 @@ def _step_sizes(adaptation: str, keys, step_size):
     return over_chains(jitter)(keys, step_size)
 
 
-def _select_chains(mask, a, b):
-    """Per chain (leading axis): ``a`` where ``mask``, else ``b``."""
-    pick = lambda u, v: jnp.where(mask.reshape(mask.shape + (1,) * (u.ndim - 1)), u, v)
-    return jax.tree.map(pick, a, b)
-
-
-def _searches(logdensity_fn: Callable, scheme, adaptation, carry: RunCarry, keys, searches):
-    """Each chain's start (where ``start_tries > 0``: :mod:`pplx.kernels.initialize`)
-    and, where ``searches``, a reasonable step size at its point and mass matrix,
-    searched from its current step size (dual averaging restarts there): one loop, one
-    gradient in the program. Returns the new carry and the step-size search's gradient
-    evaluations per chain."""
-    mass_at_start = None
-    if adaptation in ("fisher", "grad"):  # their mass matrix starts from the gradient
-
-        def mass_at_start(z, grad):
-            placeholder = jnp.zeros((), z.dtype)
-            return scheme.init(NUTSState(z, placeholder, grad)).inverse_mass_matrix
-
-    def one(key, state, adapt, tries, applies):
-        found = search_start(
-            logdensity_fn,
-            seeds_from_key(key, _SEARCH_STREAM, 2),
-            state.position,
-            state.logdensity,
-            state.logdensity_grad,
-            adapt.inverse_mass_matrix,
-            adapt.step_size,
-            start_tries=tries,
-            search_step_size=applies,
-            mass_at_start=mass_at_start,
-        )
-        state = state._replace(
-            position=found.position,
-            logdensity=found.logdensity,
-            logdensity_grad=found.logdensity_grad,
-        )
-        if mass_at_start is not None:  # the others' first state does not depend on it
-            fresh = scheme.init(state)._replace(step_size=adapt.step_size)
-            adapt = jax.tree.map(lambda a, b: jnp.where(tries > 0, a, b), fresh, adapt)
-        searched = adapt._replace(
-            dual_averaging=stan_adapt.dual_averaging_init(found.step_size),
-            step_size=found.step_size,
-        )
-        adapt = jax.tree.map(lambda a, b: jnp.where(applies, a, b), searched, adapt)
-        return state, adapt, found.position, found.ok, jnp.where(applies, found.num_grads, 0)
-
-    applies = jnp.broadcast_to(searches, carry.start_tries.shape)
-    if scheme.searches is not None:  # a chain that has settled keeps its step size
-        applies = applies & over_chains(scheme.searches)(carry.adapt)
-    state, adapt, start, ok, grads = over_chains(one)(
-        keys, carry.kernel_state, carry.adapt, carry.start_tries, applies
-    )
-    starting = carry.start_tries > 0
-    new = carry._replace(
-        kernel_state=state,
-        adapt=adapt,
-        start=_select_chains(starting, start, carry.start),
-        start_ok=jnp.where(starting, ok, carry.start_ok),
-        start_tries=jnp.zeros_like(carry.start_tries),
-    )
-    return new, grads.astype(jnp.int32)
-
-
-def _maybe_searches(logdensity_fn, scheme, adaptation, carry: RunCarry, keys, x: Steps):
-    """:func:`_searches` when a chain starts or a step-size search is due (one flag for
-    all chains: a real branch)."""
-    num_chains = carry.start_tries.shape[0]
-    when = x.active & (x.searches | jnp.any(carry.start_tries > 0))
-    return jax.lax.cond(
-        when,
-        lambda c: _searches(logdensity_fn, scheme, adaptation, c, keys, x.searches),
-        lambda c: (c, jnp.zeros(num_chains, jnp.int32)),
-        carry,
-    )
-
-
-def _placeholder_state(kernel, positions: jax.Array):
-    """A kernel state at ``positions`` whose density is not yet evaluated (the first
-    transition's search evaluates it); its structure comes from the kernel built on a
-    stand-in density, so the model is not traced for it."""
-    stand_in = kernel.build(lambda z: jnp.sum(z))
-    shapes = jax.eval_shape(jax.vmap(stand_in.init), positions)
-    zeros = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
-    return zeros._replace(position=positions)
-
-
 def init_carry(
-    logdensity_fn: Callable,
     init_positions: jax.Array | None,
     state: ChainState | None,
     *,
@@ -279,7 +164,7 @@ def init_carry(
     """The carry before the first transition: from ``state``, or from starting points
     ``init_positions`` ``(chain, d)`` (with ``search_start``, only their shape: the first
     transition searches each chain's start). A fresh chain's log density is first
-    evaluated in its first transition (:func:`_searches`), not here."""
+    evaluated in its first transition (:func:`pplx.infer.chain_ops.search_chains`), not here."""
     adapt_init = over_chains(adapter(adaptation, dense_mass).init)
     if state is not None:
         if num_warmup:
@@ -290,7 +175,7 @@ def init_carry(
         states, iteration = state.kernel_state, jnp.asarray(state.iteration)[0]
         tries = 0
     else:
-        states = _placeholder_state(kernel, jnp.asarray(init_positions))
+        states = placeholder_state(kernel, jnp.asarray(init_positions))
         adapt, iteration = adapt_init(states), 0
         if num_warmup == 0:
             adapt = adapt._replace(step_size=jnp.full_like(adapt.step_size, 0.1))
@@ -339,7 +224,7 @@ def advance(
 
     info_shape = jax.eval_shape(
         step,
-        _chain_keys(key, carry.iteration, chain_ids),
+        chain_keys(key, carry.iteration, chain_ids),
         carry.kernel_state,
         carry.adapt.step_size,
         carry.adapt.inverse_mass_matrix,
@@ -362,14 +247,14 @@ def advance(
             return transition(carry, x, keys)
         moving = ~(x.is_warmup & over_chains(scheme.done)(carry.adapt))
         out = jax.lax.cond(jnp.any(moving), transition, skip, carry, x, keys)
-        return _select_chains(moving, out, skip(carry, x, keys))
+        return select_chains(moving, out, skip(carry, x, keys))
 
     def body(inner, x: Steps):
         previous, buffer = inner
-        keys = _chain_keys(key, previous.iteration, chain_ids)
+        keys = chain_keys(key, previous.iteration, chain_ids)
         # a fresh chain's start, then a reasonable step size (search_schedule): at the
         # first transition, and after the transition that ended a window
-        carry, grads = _maybe_searches(logdensity_fn, scheme, adaptation, previous, keys, x)
+        carry, grads = maybe_search_chains(logdensity_fn, scheme, adaptation, previous, keys, x)
         states, adapt, info = moved(carry, x, keys)
         adapt = adapt._replace(
             step_size=jnp.where(x.is_last_warmup, finalize(adapt)[0], adapt.step_size)
@@ -473,7 +358,6 @@ def run_chains(
     ``hook(iteration, divergences, step_size)`` called inside the loop.
     """
     carry = init_carry(
-        logdensity_fn,
         init_positions,
         state,
         num_warmup=num_warmup,

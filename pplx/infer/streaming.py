@@ -37,10 +37,10 @@ def _logdensity(model: Model, sharding):
 
 
 @filter_jit
-def _start(model: Model, key, init_positions, state, *, num_chains, sharding, **settings):
+def _start(model: Model, init_positions, state, *, num_chains, **settings):
+    """The carry before the first block (the first block searches the starts)."""
     positions, search = start_positions(model, num_chains, init_positions, state)
-    logdensity = _logdensity(model, sharding)
-    return init_carry(logdensity, positions, state, search_start=search, **settings)
+    return init_carry(positions, state, search_start=search, **settings)
 
 
 @filter_jit
@@ -138,11 +138,9 @@ def mcmc_segmented(
     )
     carry = _start(
         model,
-        key,
         init_positions,
         state,
         num_chains=num_chains,
-        sharding=sharding,
         num_warmup=num_warmup,
         dense_mass=dense_mass,
         kernel=kernel,

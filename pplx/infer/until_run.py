@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.infer.adapters import Steps, check_adaptation, schedule
-from pplx.infer.chains import _chain_keys, advance, as_output, init_carry
+from pplx.infer.chains import chain_keys, advance, as_output, init_carry
 from pplx.infer.devices import checked_chain_method
 from pplx.infer.until import Converged, LoopState, loop_body, loop_continues, loop_start
 from pplx.infer.until_chains import advance_block
@@ -94,7 +94,7 @@ def block_shapes(logdensity_fn: Callable, key, carry, settings: BlockSettings):
     kernel step (cheaper to trace than a whole block)."""
     num_chains, num_dims = carry.kernel_state.position.shape
     algo = settings.kernel.build(logdensity_fn)
-    keys = _chain_keys(key, carry.iteration, jnp.arange(num_chains))
+    keys = chain_keys(key, carry.iteration, jnp.arange(num_chains))
     info = jax.eval_shape(
         jax.vmap(algo.step),
         keys,
@@ -129,7 +129,6 @@ def until_start(
 ) -> LoopState:
     """The loop state before the first block: from starting points, or from ``state``."""
     carry = init_carry(
-        logdensity_fn,
         init_positions,
         state,
         num_warmup=num_warmup,
