@@ -33,6 +33,7 @@ from pplx.model import Model
 from pplx.model.checks import require_continuous_latents, require_point_in_support
 from pplx.results.prefetch import prefetch_arviz
 from pplx.runtime import progress as progress_lib
+from pplx.runtime.cache import compilation_cache_on
 from pplx.runtime.keys import as_key
 from pplx.runtime.timing import Timer
 
@@ -321,7 +322,7 @@ def _drive(
         data_sharding=data_sharding,
     )
     if stream_block is not None or (
-        progress_bar and chain_method == "vectorized" and data_sharding is None
+        progress_bar and _bar_between_blocks(chain_method, data_sharding)
     ):
         # host-driven blocks: draws streamed to the host, and a progress bar without
         # host callbacks in the program (pplx/infer/streaming.py)
@@ -356,6 +357,17 @@ def _drive(
         if progress_bar:
             progress_lib.finish()
     return _report(model, result, timer, kernel, return_inferencedata, coords)
+
+
+def _bar_between_blocks(chain_method: str, data_sharding) -> bool:
+    """Whether the progress bar moves between host-driven blocks instead of from host
+    callbacks inside one program: for vectorised chains (one block costs what the loop
+    costs), and whenever the persistent compilation cache is on (JAX does not cache a
+    program holding a callback). Sequential chains on a CPU otherwise keep one program:
+    its first call compiles less."""
+    if data_sharding is not None:
+        return False
+    return chain_method == "vectorized" or compilation_cache_on()
 
 
 def _check_init_sites(model: Model, init: dict) -> None:

@@ -161,15 +161,15 @@ def mcmc_segmented(
     try:
         for steps, count in zip(segments, kept, strict=True):
             carry, (pos, info) = _block(model, key, carry, steps, **settings)
-            if not bool(jnp.all(carry.start_ok)):  # no finite start: the caller explains
+            if not np.asarray(carry.start_ok).all():  # no finite start: the caller explains
                 return NUTSResult({}, {}, None, carry.start, carry.start_ok, {}, {})
             if count:  # to the host: the device keeps one block of draws at a time
                 blocks.append(_to_host(model, pos, info, count, log_likelihood))
             done = min(done + length, hook.total)
             if progress_bar:
-                progress_lib.report(
-                    done - 1, int(carry.divergences), float(jnp.mean(carry.adapt.step_size))
-                )
+                # NumPy on the host: no small programs to compile for the bar
+                step_size = float(np.asarray(carry.adapt.step_size).mean())
+                progress_lib.report(done - 1, int(carry.divergences), step_size)
     finally:
         if progress_bar:
             progress_lib.finish()
@@ -178,7 +178,7 @@ def mcmc_segmented(
 
 def _to_host(model: Model, pos, info, count: int, log_likelihood: bool):
     draws, loglik = _block_draws(model, pos, log_likelihood)
-    host = lambda a: np.asarray(a[:count])
+    host = lambda a: np.asarray(a)[:count]
     return jax.tree.map(host, (draws, info._asdict(), loglik))
 
 

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pplx.infer.adapters import Steps, check_adaptation, schedule
-from pplx.infer.chains import chain_keys, advance, as_output, init_carry
+from pplx.infer.chains import advance, as_output, chain_keys, init_carry
 from pplx.infer.devices import checked_chain_method
 from pplx.infer.until import Converged, LoopState, loop_body, loop_continues, loop_start
 from pplx.infer.until_chains import advance_block

@@ -34,3 +34,19 @@ def enable_compilation_cache(path: str | os.PathLike | None = None) -> str:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     return folder
+
+
+def compilation_cache_on() -> bool:
+    """Whether JAX writes compiled programs to a persistent cache (a folder is set, by
+    :func:`enable_compilation_cache`, ``jax.config`` or ``$JAX_COMPILATION_CACHE_DIR``).
+
+    The drivers then keep host callbacks out of their programs (JAX does not cache a
+    program that holds one), so a progress bar is drawn between host-driven blocks.
+
+    Example:
+        >>> import tempfile
+        >>> _ = enable_compilation_cache(tempfile.mkdtemp())
+        >>> compilation_cache_on()
+        True
+    """
+    return bool(jax.config.jax_enable_compilation_cache and jax.config.jax_compilation_cache_dir)
