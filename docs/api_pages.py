@@ -42,7 +42,12 @@ PPLX_GROUPS: dict[str, list[str]] = {
     "Predictive draws": ["prior_predictive", "posterior_predictive"],
     "Results and diagnostics": ["Posterior", "ConvergenceWarning", "save_state", "load_state"],
     "Densities of bare distributions": ["logp", "logcdf"],
-    "Compilation and runtime": ["filter_jit", "enable_compilation_cache", "xla_loop_status"],
+    "Compilation and runtime": [
+        "filter_jit",
+        "enable_compilation_cache",
+        "disable_compilation_cache",
+        "xla_loop_status",
+    ],
     "Sub-namespaces": ["compound", "vi", "infer", "handlers", "distributions"],
 }
 # namespaces are documented by their own page (or their module docstring only)

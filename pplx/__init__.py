@@ -35,7 +35,7 @@ from pplx.model.markov import markov
 from pplx.model.missing import ImputationWarning
 from pplx.model.transforms import condition, do
 from pplx.results import Posterior
-from pplx.runtime.cache import enable_compilation_cache
+from pplx.runtime.cache import disable_compilation_cache, enable_compilation_cache
 from pplx.runtime.jit import filter_jit
 
 # the public sub-namespaces, importable by their short names (``import pplx.vi``)
@@ -51,6 +51,7 @@ __all__ = [
     "compound",
     "Model",
     "enable_compilation_cache",
+    "disable_compilation_cache",
     "filter_jit",
     "Posterior",
     "condition",

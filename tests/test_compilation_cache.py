@@ -122,11 +122,11 @@ def test_cached_programs_give_the_same_draws(two_processes):
 def test_the_cache_switch_is_reported(tmp_path):
     from pplx.runtime.cache import compilation_cache_on
 
-    before = jax.config.jax_compilation_cache_dir
+    assert not compilation_cache_on()  # the suite runs without the cache
+    pplx.enable_compilation_cache(tmp_path)
     try:
-        jax.config.update("jax_compilation_cache_dir", None)
-        assert not compilation_cache_on()
-        pplx.enable_compilation_cache(tmp_path)
         assert compilation_cache_on()
+        assert jax.config.jax_compilation_cache_dir == str(tmp_path)
     finally:
-        jax.config.update("jax_compilation_cache_dir", before)
+        pplx.disable_compilation_cache()
+    assert not compilation_cache_on()
