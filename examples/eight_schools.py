@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import arviz as az
 import jax
 import jax.numpy as jnp
 
@@ -39,9 +40,6 @@ def main() -> None:
     start = time.perf_counter()
     idata = pplx.nuts(model, jax.random.key(0), num_warmup=1000, num_samples=1000, num_chains=4)
     elapsed = time.perf_counter() - start
-
-    import arviz as az
-
     print(az.summary(idata, var_names=["mu", "tau", "theta"], round_to=2).to_string())
     draws = {k: idata.posterior[k].values for k in ("mu", "tau", "theta")}
     stats = {k: idata.sample_stats[k].values for k in ("diverging", "tree_depth", "energy")}
@@ -56,7 +54,6 @@ def main() -> None:
 
 
 def plot(idata) -> None:
-    import arviz as az
     import matplotlib.pyplot as plt
 
     az.plot_trace(idata, var_names=["mu", "tau"])
