@@ -1,72 +1,36 @@
 """JAX's persistent compilation cache across processes: with ``pplx.enable_compilation_cache``
 a second process compiles nothing, with the default progress bar too (the drivers then
-keep host callbacks out of their programs), and its draws are the first process's."""
+keep host callbacks out of their programs), and its draws are the first process's
+(tests/cache_script.py runs in each process)."""
 
 import json
+import os
 import subprocess
 import sys
-import textwrap
+from pathlib import Path
 
 import jax
 import numpy as np
 import pytest
 
 import pplx
-import pplx.distributions as dist
+from tests.cache_script import mu_draws
 
-SCRIPT = textwrap.dedent(
-    """
-    import json, sys
-    import jax
-    import jax.numpy as jnp
-    from jax._src import monitoring
-
-    jax.config.update("jax_enable_x64", sys.argv[2] == "1")  # as the test process
-
-    import pplx
-    import pplx.distributions as dist
-
-    events = {"requests": 0, "hits": 0, "misses": 0}
-    names = {
-        "/jax/compilation_cache/compile_requests_use_cache": "requests",
-        "/jax/compilation_cache/cache_hits": "hits",
-        "/jax/compilation_cache/cache_misses": "misses",
-    }
-
-    def on_event(event, **kwargs):
-        if event in names:
-            events[names[event]] += 1
-
-    monitoring.register_event_listener(on_event)
-    pplx.enable_compilation_cache(sys.argv[1])
-
-    @pplx.model
-    def schools(sigma, y=None):
-        mu = pplx.sample("mu", dist.Normal(0.0, 5.0))
-        tau = pplx.sample("tau", dist.HalfCauchy(5.0))
-        with pplx.plate("school", sigma.shape[0]):
-            z = pplx.sample("theta_z", dist.Normal(0.0, 1.0))
-            pplx.sample("y", dist.Normal(mu + tau * z, sigma), obs=y)
-
-    sigma = jnp.array([15.0, 10.0, 16.0, 11.0])
-    y = jnp.array([28.0, 8.0, -3.0, 7.0])
-    means = {}
-    for method in ("sequential", "vectorized"):
-        idata = pplx.nuts(schools(sigma, y=y), jax.random.key(0), num_warmup=60,
-                          num_samples=40, num_chains=2, chain_method=method)
-        means[method] = idata.posterior["mu"].values.tolist()
-    print(json.dumps({"events": events, "mu": means}))
-    """
-)
+SCRIPT = Path(__file__).resolve().parent / "cache_script.py"
 
 
 def _run(folder):
+    env = {**os.environ, "JAX_ENABLE_X64": str(bool(jax.config.jax_enable_x64))}  # as here
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(SCRIPT.parent.parent), env.get("PYTHONPATH")])
+    )
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(folder), str(int(jax.config.jax_enable_x64))],
+        [sys.executable, str(SCRIPT), str(folder)],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
+        env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "100%" in done.stderr, "the default progress bar was not drawn"
@@ -94,29 +58,10 @@ def test_a_second_process_compiles_nothing(two_processes):
 def test_cached_programs_give_the_same_draws(two_processes):
     first, second = two_processes
     assert first["mu"] == second["mu"]
-
     # the bar between host-driven blocks draws what one program without a bar draws
-    @pplx.model
-    def schools(sigma, y=None):
-        mu = pplx.sample("mu", dist.Normal(0.0, 5.0))
-        tau = pplx.sample("tau", dist.HalfCauchy(5.0))
-        with pplx.plate("school", sigma.shape[0]):
-            z = pplx.sample("theta_z", dist.Normal(0.0, 1.0))
-            pplx.sample("y", dist.Normal(mu + tau * z, sigma), obs=y)
-
-    sigma = jax.numpy.array([15.0, 10.0, 16.0, 11.0])
-    y = jax.numpy.array([28.0, 8.0, -3.0, 7.0])
+    here = mu_draws(progress_bar=False)
     for method, mu in first["mu"].items():
-        idata = pplx.nuts(
-            schools(sigma, y=y),
-            jax.random.key(0),
-            num_warmup=60,
-            num_samples=40,
-            num_chains=2,
-            chain_method=method,
-            progress_bar=False,
-        )
-        np.testing.assert_allclose(idata.posterior["mu"].values, np.asarray(mu), rtol=1e-5)
+        np.testing.assert_allclose(np.asarray(here[method]), np.asarray(mu), rtol=1e-5)
 
 
 def test_the_cache_switch_is_reported(tmp_path):

@@ -2,7 +2,7 @@
 map a per-chain function over the chain axis (:func:`over_chains`), pick chains
 (:func:`select_chains`), and start a chain inside its first transition: a kernel state
 whose density is not yet evaluated (:func:`placeholder_state`), then one search for its
-start and step size (:func:`maybe_searches`, :mod:`pplx.kernels.initialize`).
+start and step size (:func:`maybe_search_chains`, :mod:`pplx.kernels.initialize`).
 """
 
 from __future__ import annotations
